@@ -1,0 +1,26 @@
+import { defineConfig } from 'vitest/config';
+
+// Three populations: unit tests need nothing; integration and conformance tests need root
+// and the built dist/bin, and run one file at a time because they share the kernel.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['lib/**/*.test.ts', 'plugins/**/*.test.ts', 'conformance/**/*.test.ts'],
+          exclude: ['**/*.int.test.ts', '**/node_modules/**'],
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['lib/**/*.int.test.ts', 'plugins/**/*.int.test.ts', 'conformance/**/*.int.test.ts'],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
