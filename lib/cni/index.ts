@@ -1,0 +1,30 @@
+export { type CniArgs, parseCniArgs, validateContainerId, validateIfname, validateNetworkName } from './args.ts';
+export { type ResultFamily, convertResult, familyOf, parsePrevResult, toCurrentResult } from './convert.ts';
+export { type CniErrorJson, CniError, ErrorCode, type ErrorCodeValue, invalidConfig, isCniError } from './errors.ts';
+export {
+  type AttachmentRequest,
+  type Command,
+  type ConfigRequest,
+  type GcRequest,
+  type NetConf,
+  type PluginDefinition,
+  type PluginHandlers,
+  type PluginIo,
+  pluginMain,
+  processIo,
+  runPlugin,
+} from './skel.ts';
+export type * from './types.ts';
+export {
+  CURRENT_VERSION,
+  SUPPORTED_VERSIONS,
+  type SpecVersion,
+  compareVersions,
+  configVersion,
+  isSupportedVersion,
+  parseVersion,
+  reconcileVersion,
+  specHasCheck,
+  specHasGcAndStatus,
+  specHasPrevResultOnDel,
+} from './version.ts';

@@ -1,0 +1,275 @@
+import { readFileSync, writeSync } from 'node:fs';
+import { type CniArgs, parseCniArgs, validateContainerId, validateIfname, validateNetworkName } from './args.ts';
+import { convertResult } from './convert.ts';
+import { CniError, ErrorCode, isCniError } from './errors.ts';
+import type { Attachment, Result } from './types.ts';
+import {
+  CURRENT_VERSION,
+  SUPPORTED_VERSIONS,
+  configVersion,
+  reconcileVersion,
+  specHasCheck,
+  specHasGcAndStatus,
+} from './version.ts';
+
+/** The verbs of the protocol. */
+export type Command = 'ADD' | 'DEL' | 'CHECK' | 'VERSION' | 'GC' | 'STATUS';
+
+/** The parsed network configuration a plugin received: always an object with a valid name. */
+export type NetConf = Record<string, unknown> & { name: string };
+
+/** What every verb that reads a config gets. */
+export interface ConfigRequest {
+  readonly command: Command;
+  /** The parsed stdin object. */
+  readonly config: NetConf;
+  /** The exact stdin bytes, for delegation (a delegate must get the whole config unchanged). */
+  readonly stdin: Buffer;
+  /** The config's spec version ("0.1.0" when it named none). */
+  readonly cniVersion: string;
+  /** CNI_PATH split on ":" with empty entries dropped. */
+  readonly path: readonly string[];
+  /** The process environment, passed on to delegates. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** ADD, DEL and CHECK act on one attachment. */
+export interface AttachmentRequest extends ConfigRequest {
+  readonly containerId: string;
+  /** Empty on a DEL whose namespace is already gone. */
+  readonly netns: string;
+  readonly ifname: string;
+  readonly args: CniArgs;
+}
+
+/** GC names the attachments that are still valid; everything else of this network may go. */
+export interface GcRequest extends ConfigRequest {
+  /** undefined when the runtime sent no list at all: then nothing may be removed. */
+  readonly validAttachments: readonly Attachment[] | undefined;
+}
+
+/** The handlers of one plugin; a verb without a handler is a silent success for GC and STATUS. */
+export interface PluginHandlers {
+  add?(req: AttachmentRequest): Promise<Result>;
+  del?(req: AttachmentRequest): Promise<void>;
+  check?(req: AttachmentRequest): Promise<void>;
+  gc?(req: GcRequest): Promise<void>;
+  status?(req: ConfigRequest): Promise<void>;
+}
+
+/** A plugin: its name for messages, the versions it speaks and its handlers. */
+export interface PluginDefinition {
+  readonly name: string;
+  readonly versions?: readonly string[];
+  readonly handlers: PluginHandlers;
+}
+
+/** The process I/O skel uses; tests pass a fake. */
+export interface PluginIo {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readStdin(): Buffer;
+  writeStdout(text: string): void;
+  writeStderr(text: string): void;
+}
+
+/** The real process I/O: synchronous writes so nothing is lost when the process exits. */
+export function processIo(): PluginIo {
+  return {
+    env: process.env,
+    readStdin: () => readFileSync(0),
+    writeStdout: (text) => writeAll(1, text),
+    writeStderr: (text) => writeAll(2, text),
+  };
+}
+
+function writeAll(fd: number, text: string): void {
+  const buf = Buffer.from(text);
+  let off = 0;
+  while (off < buf.length) {
+    try {
+      off += writeSync(fd, buf, off);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+      throw e;
+    }
+  }
+}
+
+const COMMANDS: readonly Command[] = ['ADD', 'DEL', 'CHECK', 'VERSION', 'GC', 'STATUS'];
+
+/** Which variables each verb needs (spec table; CNI_NETNS is optional on DEL). */
+const REQUIRED_ENV: Readonly<Record<Command, readonly string[]>> = {
+  ADD: ['CNI_CONTAINERID', 'CNI_NETNS', 'CNI_IFNAME'],
+  CHECK: ['CNI_CONTAINERID', 'CNI_NETNS', 'CNI_IFNAME'],
+  DEL: ['CNI_CONTAINERID', 'CNI_IFNAME'],
+  GC: ['CNI_PATH'],
+  STATUS: [],
+  VERSION: [],
+};
+
+function print(io: PluginIo, value: unknown): void {
+  io.writeStdout(`${JSON.stringify(value, null, 4)}\n`);
+}
+
+function fail(io: PluginIo, err: CniError, cniVersion: string | undefined): number {
+  print(io, err.toJSON(cniVersion));
+  return 1;
+}
+
+function splitPath(raw: string | undefined): string[] {
+  return (raw ?? '').split(':').filter((p) => p !== '');
+}
+
+function parseConfig(stdin: Buffer): NetConf {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(stdin.toString('utf8'));
+  } catch (e) {
+    throw new CniError(ErrorCode.DecodeFailure, 'error parsing network config from stdin', (e as Error).message);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new CniError(ErrorCode.DecodeFailure, 'error parsing network config from stdin', 'it must be a JSON object');
+  }
+  const conf = parsed as Record<string, unknown>;
+  validateNetworkName(conf.name);
+  if (conf.cniVersion !== undefined && typeof conf.cniVersion !== 'string') {
+    throw new CniError(ErrorCode.DecodeFailure, 'invalid cniVersion', 'it must be a string such as "1.1.0"');
+  }
+  return conf as NetConf;
+}
+
+/** GC's list: the current key, or the older one libcni still sends alongside it. */
+function parseValidAttachments(config: NetConf): Attachment[] | undefined {
+  const raw = config['cni.dev/valid-attachments'] ?? config['cni.dev/attachments'];
+  if (raw === undefined || raw === null) return undefined;
+  if (!Array.isArray(raw)) {
+    throw new CniError(ErrorCode.InvalidConfig, 'invalid cni.dev/valid-attachments', 'it must be an array of {containerID, ifname}');
+  }
+  return raw.map((a, i) => {
+    const o = a as Record<string, unknown> | null;
+    if (!o || typeof o.containerID !== 'string' || typeof o.ifname !== 'string') {
+      throw new CniError(
+        ErrorCode.InvalidConfig,
+        `invalid cni.dev/valid-attachments[${i}] ${JSON.stringify(a)}`,
+        'each entry needs string "containerID" and "ifname"',
+      );
+    }
+    return { containerID: o.containerID, ifname: o.ifname };
+  });
+}
+
+/**
+ * Runs one plugin invocation: validates the environment and stdin for the verb, dispatches to
+ * the handler and prints the result (converted to the config's version) or the spec error JSON.
+ * Only this function writes to stdout. Returns the exit code.
+ */
+export async function runPlugin(plugin: PluginDefinition, io: PluginIo = processIo()): Promise<number> {
+  const versions = plugin.versions ?? SUPPORTED_VERSIONS;
+  let cniVersion: string | undefined;
+  try {
+    const command = io.env.CNI_COMMAND;
+    if (command === undefined || command === '') {
+      io.writeStderr(
+        `CNI ${plugin.name} plugin (cni-ts); CNI protocol versions supported: ${versions.join(', ')}\n` +
+          'It is run by a container runtime with CNI_COMMAND and the rest of the CNI_* environment set.\n',
+      );
+      throw new CniError(ErrorCode.InvalidEnvironment, 'required env variables [CNI_COMMAND] missing');
+    }
+    if (!(COMMANDS as readonly string[]).includes(command)) {
+      throw new CniError(
+        ErrorCode.InvalidEnvironment,
+        `unknown CNI_COMMAND: ${command}`,
+        `expected one of ${COMMANDS.join(', ')}`,
+      );
+    }
+    const cmd = command as Command;
+    if (cmd === 'VERSION') {
+      print(io, { cniVersion: CURRENT_VERSION, supportedVersions: [...versions] });
+      return 0;
+    }
+
+    const missing = REQUIRED_ENV[cmd].filter((name) => !io.env[name]);
+    if (missing.length) {
+      throw new CniError(ErrorCode.InvalidEnvironment, `required env variables [${missing.join(',')}] missing`);
+    }
+    const attachment = cmd === 'ADD' || cmd === 'DEL' || cmd === 'CHECK';
+    if (attachment) {
+      validateContainerId(io.env.CNI_CONTAINERID ?? '');
+      validateIfname(io.env.CNI_IFNAME ?? '');
+    }
+
+    let stdin: Buffer;
+    try {
+      stdin = io.readStdin();
+    } catch (e) {
+      throw new CniError(ErrorCode.IoFailure, 'error reading network config from stdin', (e as Error).message);
+    }
+    const config = parseConfig(stdin);
+    const version = configVersion(config.cniVersion);
+    reconcileVersion(version, versions);
+    cniVersion = version;
+    if (cmd === 'CHECK' && !specHasCheck(version)) {
+      throw new CniError(ErrorCode.IncompatibleVersion, 'config version does not allow CHECK', `config is "${version}"; CHECK needs 0.4.0 or later`);
+    }
+    if ((cmd === 'GC' || cmd === 'STATUS') && !specHasGcAndStatus(version)) {
+      throw new CniError(ErrorCode.IncompatibleVersion, `config version does not allow ${cmd}`, `config is "${version}"; ${cmd} needs 1.1.0 or later`);
+    }
+
+    const base: ConfigRequest = { command: cmd, config, stdin, cniVersion: version, path: splitPath(io.env.CNI_PATH), env: io.env };
+    const { handlers } = plugin;
+    switch (cmd) {
+      case 'ADD': {
+        if (!handlers.add) throw notImplemented(plugin, cmd);
+        const result = await handlers.add(attachmentRequest(base, io));
+        print(io, convertResult(result, version));
+        return 0;
+      }
+      case 'DEL':
+        if (!handlers.del) throw notImplemented(plugin, cmd);
+        await handlers.del(attachmentRequest(base, io));
+        return 0;
+      case 'CHECK':
+        if (!handlers.check) throw notImplemented(plugin, cmd);
+        await handlers.check(attachmentRequest(base, io));
+        return 0;
+      case 'GC':
+        await handlers.gc?.({ ...base, validAttachments: parseValidAttachments(config) });
+        return 0;
+      case 'STATUS':
+        await handlers.status?.(base);
+        return 0;
+    }
+  } catch (e) {
+    if (isCniError(e)) return fail(io, e, cniVersion);
+    const err = e as Error;
+    if (io.env.CNI_TS_DEBUG) io.writeStderr(`${err?.stack ?? String(e)}\n`);
+    return fail(io, new CniError(ErrorCode.Internal, err?.message ?? String(e)), cniVersion);
+  }
+}
+
+function attachmentRequest(base: ConfigRequest, io: PluginIo): AttachmentRequest {
+  return {
+    ...base,
+    containerId: io.env.CNI_CONTAINERID ?? '',
+    netns: io.env.CNI_NETNS ?? '',
+    ifname: io.env.CNI_IFNAME ?? '',
+    args: parseCniArgs(io.env.CNI_ARGS),
+  };
+}
+
+function notImplemented(plugin: PluginDefinition, cmd: Command): CniError {
+  return new CniError(ErrorCode.Internal, `the ${plugin.name} plugin does not implement ${cmd} yet`);
+}
+
+/** The entry point of a plugin executable: runs and sets the exit code. */
+export function pluginMain(plugin: PluginDefinition): void {
+  runPlugin(plugin).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`${String((e as Error)?.stack ?? e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
