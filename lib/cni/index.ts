@@ -28,3 +28,4 @@ export {
   specHasGcAndStatus,
   specHasPrevResultOnDel,
 } from './version.ts';
+export { parseMac, readArray, readBool, readEnum, readInt, readObject, readString } from './fields.ts';

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { UndoStack, runAll } from './undo.ts';
+
+describe('UndoStack', () => {
+  it('unwinds newest first and keeps going past failures', async () => {
+    const seen: string[] = [];
+    const u = new UndoStack();
+    u.push('a', () => seen.push('a'));
+    u.push('b', () => {
+      throw new Error('nope');
+    });
+    u.push('c', async () => seen.push('c'));
+    const errors = await u.unwind();
+    expect(seen).toEqual(['c', 'a']);
+    expect(errors.map((e) => e.message)).toEqual(['undo b: nope']);
+    expect(await u.unwind()).toEqual([]);
+  });
+  it('does nothing after commit', async () => {
+    const u = new UndoStack();
+    let ran = false;
+    u.push('x', () => (ran = true));
+    u.commit();
+    await u.unwind();
+    expect(ran).toBe(false);
+  });
+});
+
+describe('runAll', () => {
+  it('runs every step and reports all failures at once', async () => {
+    const seen: string[] = [];
+    const p = runAll('teardown', [
+      ['one', () => { throw new Error('x'); }],
+      ['two', () => seen.push('two')],
+      ['three', () => Promise.reject(new Error('y'))],
+    ]);
+    await expect(p).rejects.toThrow('teardown: one: x; three: y');
+    expect(seen).toEqual(['two']);
+  });
+  it('rethrows a single failure as is and resolves when all succeed', async () => {
+    await expect(runAll('t', [['only', () => { throw new Error('z'); }]])).rejects.toThrow('only: z');
+    await expect(runAll('t', [['ok', () => 1]])).resolves.toBeUndefined();
+  });
+});
