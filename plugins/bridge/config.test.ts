@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { type AttachmentRequest, type ConfigRequest, parseCniArgs } from '../../lib/cni/index.ts';
+import { parseAttachmentSettings, parseBridgeConfig } from './config.ts';
+
+function req(extra: Record<string, unknown>, cniArgs = ''): AttachmentRequest {
+  const config = { cniVersion: '1.1.0', name: 'net', type: 'bridge', ...extra };
+  const base: ConfigRequest = { command: 'ADD', config, stdin: Buffer.from(JSON.stringify(config)), cniVersion: '1.1.0', path: [], env: {} };
+  return { ...base, containerId: 'c', netns: '/n', ifname: 'eth0', args: parseCniArgs(cniArgs) };
+}
+
+describe('parseBridgeConfig', () => {
+  it('applies the reference defaults', () => {
+    const c = parseBridgeConfig(req({}));
+    expect(c).toMatchObject({ bridge: 'cni0', isGateway: false, ipMasq: false, vlan: 0, vlanTrunk: [], ipamType: undefined, mtu: undefined, dns: undefined });
+  });
+  it('makes isDefaultGateway imply isGateway', () => {
+    expect(parseBridgeConfig(req({ isDefaultGateway: true })).isGateway).toBe(true);
+  });
+  it('expands, sorts and deduplicates vlanTrunk', () => {
+    expect(parseBridgeConfig(req({ vlanTrunk: [{ id: 9 }, { minID: 3, maxID: 5 }, { id: 4 }] })).vlanTrunk).toEqual([3, 4, 5, 9]);
+  });
+  it('keeps a dns override only when a field is set', () => {
+    expect(parseBridgeConfig(req({ dns: {} })).dns).toBeUndefined();
+    expect(parseBridgeConfig(req({ dns: { nameservers: ['10.0.0.53'] } })).dns).toEqual({ nameservers: ['10.0.0.53'] });
+  });
+  it.each([
+    [{ vlan: 4095 }, 'invalid vlan 4095'],
+    [{ vlan: -1 }, 'invalid vlan -1'],
+    [{ vlan: 'x' }, 'invalid vlan "x"'],
+    [{ vlanTrunk: [{ minID: 5 }] }, 'minID and maxID must be given together'],
+    [{ vlanTrunk: [{ minID: 6, maxID: 5 }] }, 'minID must not be greater than maxID'],
+    [{ vlanTrunk: [{ id: 0 }] }, 'invalid vlanTrunk[0].id 0'],
+    [{ hairpinMode: true, promiscMode: true }, 'cannot set hairpin mode and promiscuous mode'],
+    [{ disableContainerInterface: true, ipam: { type: 'host-local' } }, 'disableContainerInterface'],
+    [{ ipMasqBackend: 'pf' }, 'invalid ipMasqBackend "pf"'],
+    [{ isGateway: 'yes' }, 'invalid isGateway "yes"'],
+    [{ bridge: 'a-very-long-bridge-name' }, 'invalid bridge'],
+    [{ mtu: 70000 }, 'invalid mtu 70000'],
+  ])('rejects %j with code 7', (extra, text) => {
+    let err: unknown;
+    try {
+      parseBridgeConfig(req(extra));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: 7 });
+    expect(String((err as Error).message)).toContain(text);
+  });
+});
+
+describe('parseAttachmentSettings', () => {
+  it('takes the MAC from CNI_ARGS < args.cni.mac < runtimeConfig.mac', () => {
+    expect(parseAttachmentSettings(req({}, 'IgnoreUnknown=1;MAC=0A:00:00:00:00:01')).mac).toBe('0a:00:00:00:00:01');
+    expect(parseAttachmentSettings(req({ args: { cni: { mac: '0a:00:00:00:00:02' } } }, 'MAC=0a:00:00:00:00:01')).mac).toBe('0a:00:00:00:00:02');
+    expect(
+      parseAttachmentSettings(req({ args: { cni: { mac: '0a:00:00:00:00:02' } }, runtimeConfig: { mac: '0a:00:00:00:00:03' } }, 'MAC=0a:00:00:00:00:01')).mac,
+    ).toBe('0a:00:00:00:00:03');
+    expect(parseAttachmentSettings(req({})).mac).toBeUndefined();
+  });
+  it('rejects a malformed MAC naming its source', () => {
+    expect(() => parseAttachmentSettings(req({}, 'MAC=zz'))).toThrow('invalid CNI_ARGS MAC "zz"');
+  });
+});
