@@ -1,0 +1,187 @@
+import { MasqueradeCheckError } from '../errors.ts';
+import type { NormalAddress } from '../masq-addresses.ts';
+import { normalAddresses } from '../masq-addresses.ts';
+import { masqChainName } from '../names.ts';
+import type { CommandOutput, CommandRunner } from '../runner.ts';
+import { CommandError } from '../runner.ts';
+import type { Attachment, MasqSpec, MasqueradeBackend } from '../types.ts';
+import {
+  fastTeardownRestore,
+  freshSetupRestore,
+  gcRestore,
+  iptablesMasqRules,
+  listedTeardown,
+  missingRules,
+  repairSetupRestore,
+  teardownRestore,
+} from './masq-plan.ts';
+
+/** The executables the iptables backend runs (bare names are looked up in PATH). */
+export interface IptablesBinaries {
+  readonly iptables: string;
+  readonly iptablesRestore: string;
+  readonly ip6tables: string;
+  readonly ip6tablesRestore: string;
+}
+
+/** Options for iptablesMasquerade. */
+export interface IptablesMasqueradeOptions {
+  /** @default bare names: iptables, iptables-restore, ip6tables, ip6tables-restore */
+  readonly binaries?: Partial<IptablesBinaries>;
+}
+
+const DEFAULT_BINARIES: IptablesBinaries = {
+  iptables: 'iptables',
+  iptablesRestore: 'iptables-restore',
+  ip6tables: 'ip6tables',
+  ip6tablesRestore: 'ip6tables-restore',
+};
+
+/** Exit status of a command that could not be started (not installed). */
+const NOT_INSTALLED = 127;
+
+/** `iptables -S <chain>` failing because the chain is not there (legacy and nft wordings). */
+function chainAbsent(r: CommandOutput): boolean {
+  return (r.exitCode === 1 || r.exitCode === 2) && /No chain\/target\/match|does not exist|incompatible/i.test(r.stderr);
+}
+
+function byFamily(addrs: readonly NormalAddress[]): Map<4 | 6, NormalAddress[]> {
+  const m = new Map<4 | 6, NormalAddress[]>();
+  for (const a of addrs) m.set(a.family, [...(m.get(a.family) ?? []), a]);
+  return m;
+}
+
+/** Runs one job per family concurrently and throws the first failure after all finished. */
+async function eachFamily<T>(items: readonly T[], job: (item: T) => Promise<void>): Promise<void> {
+  const results = await Promise.allSettled(items.map(job));
+  const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
+  if (failed.length === 1) throw failed[0];
+  if (failed.length > 1) throw new AggregateError(failed, failed.map((e) => String(e instanceof Error ? e.message : e)).join('; '));
+}
+
+/**
+ * The bridge/ptp masquerade rules in iptables table nat, interoperable with the Go plugins
+ * (same chain names, comments and rule shapes). Each ADD and DEL is normally ONE
+ * `iptables-restore --noflush` transaction per address family; listings are read only on
+ * the rare repair paths, so the cost does not grow with the number of pods on the node.
+ */
+export function iptablesMasquerade(runner: CommandRunner, options: IptablesMasqueradeOptions = {}): MasqueradeBackend {
+  const bin: IptablesBinaries = { ...DEFAULT_BINARIES, ...options.binaries };
+  const tool = (family: 4 | 6): string => (family === 4 ? bin.iptables : bin.ip6tables);
+
+  function restoreArgv(family: 4 | 6): string[] {
+    return [family === 4 ? bin.iptablesRestore : bin.ip6tablesRestore, '--noflush', '--wait'];
+  }
+
+  async function restore(family: 4 | 6, text: string): Promise<CommandOutput> {
+    return runner.run(restoreArgv(family), { input: text });
+  }
+
+  async function list(family: 4 | 6, chain?: string): Promise<CommandOutput> {
+    return runner.run([tool(family), '--wait', '-t', 'nat', '-S', ...(chain === undefined ? [] : [chain])]);
+  }
+
+  function fail(argv: readonly string[], r: CommandOutput): never {
+    throw new CommandError(argv, r.exitCode, r.stderr);
+  }
+
+  async function mustRestore(family: 4 | 6, text: string): Promise<void> {
+    const r = await restore(family, text);
+    if (r.exitCode !== 0) fail(restoreArgv(family), r);
+  }
+
+  async function mustList(family: 4 | 6, chain?: string): Promise<string> {
+    const r = await list(family, chain);
+    if (r.exitCode !== 0) fail([tool(family), '-t', 'nat', '-S', ...(chain === undefined ? [] : [chain])], r);
+    return r.stdout;
+  }
+
+  async function setupFamily(spec: MasqSpec, family: 4 | 6, addrs: readonly NormalAddress[]): Promise<void> {
+    const rules = iptablesMasqRules(spec.network, spec.containerId, family, addrs);
+    const fresh = await restore(family, freshSetupRestore(rules));
+    if (fresh.exitCode === 0) return;
+    // The chain exists (a repeated ADD, or a second interface of the same container): add
+    // only what the two listings lack. If it does not, the fresh transaction failed for
+    // another reason, and that is the error to report.
+    const [post, chain] = await Promise.all([list(family, 'POSTROUTING'), list(family, rules.chain)]);
+    if (post.exitCode !== 0) fail([tool(family), '-t', 'nat', '-S', 'POSTROUTING'], post);
+    if (chain.exitCode !== 0) {
+      if (chainAbsent(chain)) fail(restoreArgv(family), fresh);
+      fail([tool(family), '-t', 'nat', '-S', rules.chain], chain);
+    }
+    const text = repairSetupRestore(rules, post.stdout, chain.stdout);
+    if (text !== undefined) await mustRestore(family, text);
+  }
+
+  async function teardownFamily(spec: MasqSpec, family: 4 | 6, addrs: readonly NormalAddress[] | undefined): Promise<void> {
+    const chain = masqChainName(spec.network, spec.containerId);
+    if (addrs !== undefined) {
+      const r = await restore(family, fastTeardownRestore(iptablesMasqRules(spec.network, spec.containerId, family, addrs)));
+      if (r.exitCode === 0) return;
+    }
+    // Something is already gone, another jump still uses the chain, or the addresses are
+    // unknown: plan from the POSTROUTING listing (never the whole table).
+    const post = await list(family, 'POSTROUTING');
+    if (post.exitCode === NOT_INSTALLED) return; // e.g. no ip6tables: nothing of ours can be there
+    if (post.exitCode !== 0) fail([tool(family), '-t', 'nat', '-S', 'POSTROUTING'], post);
+    const plan = listedTeardown(chain, post.stdout, addrs?.flatMap((a) => [a.host, a.legacySource]));
+    if (plan.deletes.length === 0) {
+      if (plan.keepChain) return;
+      // no jump left: the chain may still exist (a Go ADD that failed half-way)
+      const probe = await list(family, chain);
+      if (probe.exitCode !== 0) {
+        if (chainAbsent(probe)) return;
+        fail([tool(family), '-t', 'nat', '-S', chain], probe);
+      }
+    }
+    await mustRestore(family, teardownRestore(chain, plan));
+  }
+
+  return {
+    name: 'iptables',
+
+    async setup(spec) {
+      const families = byFamily(normalAddresses(spec.ips));
+      await eachFamily([...families], ([family, addrs]) => setupFamily(spec, family, addrs));
+    },
+
+    async teardown(spec) {
+      // addresses that do not parse (a damaged prevResult) must not block DEL: find by owner
+      let families: Map<4 | 6, NormalAddress[]>;
+      try {
+        families = byFamily(normalAddresses(spec.ips));
+      } catch {
+        families = new Map();
+      }
+      if (families.size === 0) {
+        await eachFamily([4, 6] as const, (family) => teardownFamily(spec, family, undefined));
+      } else {
+        await eachFamily([...families], ([family, addrs]) => teardownFamily(spec, family, addrs));
+      }
+    },
+
+    async check(spec) {
+      const families = byFamily(normalAddresses(spec.ips));
+      const missing: string[] = [];
+      for (const [family, addrs] of families) {
+        const rules = iptablesMasqRules(spec.network, spec.containerId, family, addrs);
+        const [post, chain] = await Promise.all([mustList(family, 'POSTROUTING'), list(family, rules.chain)]);
+        if (chain.exitCode !== 0 && !chainAbsent(chain)) fail([tool(family), '-t', 'nat', '-S', rules.chain], chain);
+        if (chain.exitCode !== 0) missing.push(`${tool(family)} chain ${rules.chain} in table nat`);
+        missing.push(...missingRules(rules, post, chain.exitCode === 0 ? chain.stdout : '').map((l) => `${tool(family)} rule ${l}`));
+      }
+      if (missing.length > 0) throw new MasqueradeCheckError('iptables', missing);
+    },
+
+    async gc(network: string, valid: readonly Attachment[]) {
+      const validIds = new Set(valid.map((a) => a.containerId));
+      await eachFamily([4, 6] as const, async (family) => {
+        const r = await list(family);
+        if (r.exitCode === NOT_INSTALLED) return;
+        if (r.exitCode !== 0) fail([tool(family), '-t', 'nat', '-S'], r);
+        const text = gcRestore(r.stdout, network, validIds);
+        if (text !== undefined) await mustRestore(family, text);
+      });
+    },
+  };
+}

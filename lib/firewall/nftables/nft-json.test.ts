@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { parseNftListing, renderExpr } from './nft-json.ts';
+
+// Verbatim `nft -j -a list chain inet cni_plugins_masquerade masq_checks` output of nft 1.0.6.
+const listed =
+  '{"nftables": [{"metainfo": {"version": "1.0.6", "release_name": "Lester Gooch #5", "json_schema_version": 1}}, {"chain": {"family": "inet", "table": "cni_plugins_masquerade", "name": "masq_checks", "handle": 1}}, {"rule": {"family": "inet", "table": "cni_plugins_masquerade", "chain": "masq_checks", "handle": 6, "comment": "6fd94d501e58f0aa-287fc69eff0574a2, net: unit-test, if: eth0, id: one", "expr": [{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "saddr"}}, "right": "10.1.0.5"}}, {"match": {"op": "!=", "left": {"payload": {"protocol": "ip", "field": "daddr"}}, "right": {"prefix": {"addr": "10.1.0.0", "len": 16}}}}, {"masquerade": null}]}}]}';
+
+describe('nft-json', () => {
+  it('parseNftListing returns chains and rules with handle, comment and rendered text', () => {
+    const l = parseNftListing(listed);
+    expect(l.chains).toEqual([{ family: 'inet', table: 'cni_plugins_masquerade', name: 'masq_checks', type: undefined, hook: undefined }]);
+    expect(l.rules).toEqual([
+      {
+        family: 'inet',
+        table: 'cni_plugins_masquerade',
+        chain: 'masq_checks',
+        handle: 6,
+        comment: '6fd94d501e58f0aa-287fc69eff0574a2, net: unit-test, if: eth0, id: one',
+        text: 'ip saddr == 10.1.0.5 ip daddr != 10.1.0.0/16 masquerade',
+      },
+    ]);
+  });
+  it('renderExpr shows unknown statements as JSON rather than dropping them', () => {
+    expect(renderExpr([{ goto: { target: 'x' } }, { mangle: { key: 1 } }])).toBe('goto x {"mangle":{"key":1}}');
+  });
+});

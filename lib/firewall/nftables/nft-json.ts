@@ -1,0 +1,110 @@
+// Reading `nft -j list ...` output: only the pieces the firewall code needs (rules with their
+// handle, comment and a readable rendering of simple expressions; chains with their hook).
+
+/** One rule from an nft JSON listing. */
+export interface NftListedRule {
+  readonly family: string;
+  readonly table: string;
+  readonly chain: string;
+  readonly handle: number;
+  readonly comment: string | undefined;
+  /** The expressions rendered like nft's text syntax, e.g. `ip saddr == 10.1.0.5 masquerade`. */
+  readonly text: string;
+}
+
+/** One chain from an nft JSON listing. */
+export interface NftListedChain {
+  readonly family: string;
+  readonly table: string;
+  readonly name: string;
+  readonly type: string | undefined;
+  readonly hook: string | undefined;
+}
+
+/** Everything of interest in one listing. */
+export interface NftListing {
+  readonly chains: readonly NftListedChain[];
+  readonly rules: readonly NftListedRule[];
+}
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+function isObject(v: Json | undefined): v is { [k: string]: Json } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function renderValue(v: Json | undefined): string {
+  if (typeof v === 'string' || typeof v === 'number') return String(v);
+  if (isObject(v)) {
+    const prefix = v.prefix;
+    if (isObject(prefix)) return `${renderValue(prefix.addr)}/${renderValue(prefix.len)}`;
+    const payload = v.payload;
+    if (isObject(payload)) return `${renderValue(payload.protocol)} ${renderValue(payload.field)}`;
+    const meta = v.meta;
+    if (isObject(meta)) return `meta ${renderValue(meta.key)}`;
+  }
+  return JSON.stringify(v);
+}
+
+function renderStatement(st: Json): string {
+  if (!isObject(st)) return JSON.stringify(st);
+  const [key] = Object.keys(st);
+  if (key === undefined) return '{}';
+  const body = st[key];
+  switch (key) {
+    case 'match':
+      if (isObject(body)) return `${renderValue(body.left)} ${renderValue(body.op)} ${renderValue(body.right)}`;
+      break;
+    case 'goto':
+    case 'jump':
+      if (isObject(body)) return `${key} ${renderValue(body.target)}`;
+      break;
+    case 'masquerade':
+    case 'return':
+    case 'accept':
+    case 'drop':
+    case 'counter':
+      if (body === null || isObject(body)) return key;
+      break;
+  }
+  return JSON.stringify(st);
+}
+
+/** Renders a rule's `expr` array as one line (unknown statements as their JSON). */
+export function renderExpr(expr: Json | undefined): string {
+  return Array.isArray(expr) ? expr.map(renderStatement).join(' ') : '';
+}
+
+/** Parses `nft -j ...` output (empty output is an empty listing). @throws SyntaxError for text that is not JSON */
+export function parseNftListing(stdout: string): NftListing {
+  if (stdout.trim() === '') return { chains: [], rules: [] };
+  const doc = JSON.parse(stdout) as Json;
+  const items = isObject(doc) && Array.isArray(doc.nftables) ? doc.nftables : [];
+  const chains: NftListedChain[] = [];
+  const rules: NftListedRule[] = [];
+  for (const item of items) {
+    if (!isObject(item)) continue;
+    const c = item.chain;
+    if (isObject(c)) {
+      chains.push({
+        family: String(c.family),
+        table: String(c.table),
+        name: String(c.name),
+        type: typeof c.type === 'string' ? c.type : undefined,
+        hook: typeof c.hook === 'string' ? c.hook : undefined,
+      });
+    }
+    const r = item.rule;
+    if (isObject(r)) {
+      rules.push({
+        family: String(r.family),
+        table: String(r.table),
+        chain: String(r.chain),
+        handle: Number(r.handle),
+        comment: typeof r.comment === 'string' ? r.comment : undefined,
+        text: renderExpr(r.expr),
+      });
+    }
+  }
+  return { chains, rules };
+}
