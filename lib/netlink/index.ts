@@ -1,0 +1,74 @@
+/**
+ * lib/netlink: a synchronous rtnetlink / ctnetlink client over lib/sys. A NetlinkSocket
+ * works in the netns it was opened in; open container-side sockets with lib/netns.
+ */
+export * from './constants.ts';
+export { NetlinkError, isNetlinkError } from './errors.ts';
+export type { NetlinkErrorOptions } from './errors.ts';
+export { NetlinkSocket } from './socket.ts';
+export type { NetlinkSocketOptions, NetlinkTransport } from './socket.ts';
+export { FakeTransport, fakeAck, fakeDone, fakeMessage } from './fake-transport.ts';
+export type { FakeResponder } from './fake-transport.ts';
+export {
+  align4,
+  attrMap,
+  bytesAttr,
+  encodeAttrs,
+  encodeMessage,
+  nestedAttr,
+  parseAttrs,
+  parseDoneReply,
+  parseErrorReply,
+  parseMessages,
+  readString,
+  readU32,
+  readU8,
+  stringAttr,
+  u16Attr,
+  u32Attr,
+  u8Attr,
+} from './wire.ts';
+export type { Attr, NlErrorReply, NlMessage, NlRequest, RawAttr } from './wire.ts';
+export {
+  IFADDRMSG_LEN,
+  IFINFOMSG_LEN,
+  NFGENMSG_LEN,
+  RTMSG_LEN,
+  decodeIfAddrMsg,
+  decodeIfInfoMsg,
+  decodeNfGenMsg,
+  decodeRtMsg,
+  encodeIfAddrMsg,
+  encodeIfInfoMsg,
+  encodeNfGenMsg,
+  encodeRtMsg,
+} from './headers.ts';
+export type { IfAddrMsg, IfInfoMsg, NfGenMsg, RtMsg } from './headers.ts';
+export { bytesToIp, bytesToMac, ipFamily, ipToBytes, ipv4Broadcast, macToBytes, parsePrefix } from './address.ts';
+export type { IpFamily, IpPrefix } from './address.ts';
+export {
+  deleteLink,
+  getLink,
+  listLinks,
+  parseLink,
+  setLink,
+  setLinkDown,
+  setLinkMac,
+  setLinkMaster,
+  setLinkMtu,
+  setLinkPromisc,
+  setLinkUp,
+} from './link.ts';
+export type { Link, LinkChanges, LinkRef, OperState } from './link.ts';
+export { createVeth } from './veth.ts';
+export type { VethEnd, VethPeer, VethSpec } from './veth.ts';
+export { createBridge, getBridgeInfo, getBridgePort, listBridgePorts, setBridgeOptions, setBridgePortFlags } from './bridge.ts';
+export type { BridgeInfo, BridgeOptions, BridgePort, BridgePortFlags, BridgeSpec } from './bridge.ts';
+export { addBridgeVlan, deleteBridgeVlan, listBridgeVlans } from './bridge-vlan.ts';
+export type { BridgeVlan, BridgeVlanSpec } from './bridge-vlan.ts';
+export { addAddress, deleteAddress, listAddresses, parseAddress } from './addr.ts';
+export type { Address, AddressFilter, AddressSpec } from './addr.ts';
+export { addRoute, deleteRoute, listRoutes, parseRoute } from './route.ts';
+export type { Route, RouteFilter, RouteSpec } from './route.ts';
+export { ConntrackUnavailableError, deleteConntrackEntries, openConntrackSocket } from './conntrack.ts';
+export type { ConntrackFilter } from './conntrack.ts';

@@ -1,0 +1,13 @@
+/**
+ * lib/netns: verified netns handles, synchronous setns scopes, sockets opened inside a
+ * netns, netns identity and /proc/sys access.
+ */
+export { NetnsNotFoundError, NotNetnsError, NetnsRestoreError } from './errors.ts';
+export type { NetnsErrorOptions } from './errors.ts';
+export { Netns, THREAD_NETNS_PATH, openCurrentNetns, openNetns } from './netns.ts';
+export { netlinkSocketIn, routeSocketIn, withNetns } from './with-netns.ts';
+export type { NotPromise } from './with-netns.ts';
+export { normalizeSysctlName, readSysctl, sysctlPath, writeSysctl } from './sysctl.ts';
+export { currentNetnsIdentity, isSameNetns, netnsIdentity } from './identity.ts';
+export type { NetnsIdentity } from './identity.ts';
+export { openContainerNetns, openContainerNetnsForDel } from './container.ts';

@@ -1,0 +1,39 @@
+/**
+ * lib/sys: the only module that talks to libc (through koffi). Everything here is
+ * synchronous and throws SysError carrying errno, code and syscall.
+ */
+export { SysError, errnoName, errnoMessage } from './errors.ts';
+export type { SysErrorOptions } from './errors.ts';
+export * from './errno.ts';
+export {
+  AF_NETLINK,
+  SOCK_RAW,
+  SOCK_CLOEXEC,
+  SOL_SOCKET,
+  SO_RCVBUF,
+  SO_RCVTIMEO,
+  MSG_PEEK,
+  MSG_TRUNC,
+  openSocket,
+  bindSocket,
+  sendTo,
+  recvInto,
+  setSocketOption,
+  setSocketOptionInt,
+  setReceiveTimeout,
+  closeFd,
+} from './socket.ts';
+export {
+  CLONE_NEWNS,
+  CLONE_NEWUTS,
+  CLONE_NEWIPC,
+  CLONE_NEWUSER,
+  CLONE_NEWPID,
+  CLONE_NEWNET,
+  setns,
+  unshare,
+  namespaceType,
+} from './ns.ts';
+export { flock } from './flock.ts';
+export type { FlockOperation, FlockOptions } from './flock.ts';
+export { NSFS_MAGIC, PROC_SUPER_MAGIC, statfsType, fstatfsType } from './statfs.ts';

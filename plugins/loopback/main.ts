@@ -1,0 +1,4 @@
+import { pluginMain } from '../../lib/cni/index.ts';
+import { add, check, del } from './handlers.ts';
+
+pluginMain({ name: 'loopback', handlers: { add, del, check } });
