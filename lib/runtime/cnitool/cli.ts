@@ -1,0 +1,54 @@
+import { isCniError } from '../../cni/index.ts';
+import { runAdd } from './add.ts';
+import { parseArgv } from './args.ts';
+import { runCheck } from './check.ts';
+import { type VerbContext, verbContext } from './context.ts';
+import { runDel } from './del.ts';
+import { runGc } from './gc.ts';
+import { HELP } from './help.ts';
+import { type CliIo, UsageError } from './io.ts';
+import { runList } from './list.ts';
+import { runStatus } from './status.ts';
+import { runValidate } from './validate.ts';
+import { runVersion } from './version.ts';
+
+const VERBS: Readonly<Record<string, (ctx: VerbContext) => Promise<void>>> = {
+  add: runAdd,
+  check: runCheck,
+  del: runDel,
+  gc: runGc,
+  status: runStatus,
+  validate: runValidate,
+  list: runList,
+  version: runVersion,
+};
+
+/** Runs cnitool with argv (without node and script) and returns the exit code. */
+export async function runCnitool(argv: readonly string[], io: CliIo): Promise<number> {
+  let verb: string | undefined;
+  try {
+    const args = parseArgv(argv);
+    verb = args.verb;
+    if (args.help || verb === 'help' || verb === undefined) {
+      (verb === undefined && !args.help ? io.stderr : io.stdout)(HELP);
+      return verb === undefined && !args.help ? 2 : 0;
+    }
+    const run = VERBS[verb];
+    if (!run) throw new UsageError(`unknown command ${JSON.stringify(verb)}`);
+    await run(verbContext(io, args));
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`cnitool: ${e.message}\nRun "cnitool --help" for usage.\n`);
+      return 2;
+    }
+    io.stderr(`cnitool${verb ? ` ${verb}` : ''}: ${describeError(e)}\n`);
+    return 1;
+  }
+}
+
+function describeError(e: unknown): string {
+  if (isCniError(e)) return `${e.message} (CNI error code ${e.code})`;
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
