@@ -17,3 +17,4 @@ export {
   runOurPlugin,
   runPluginBinary,
 } from './plugin-runner.ts';
+export { type TestNode, type TestNodeOptions, createTestNode, netnsSpawner } from './harness.ts';
