@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { parseArgs } from './args.ts';
+
+describe('parseArgs', () => {
+  it('defaults to dist/bin of the working directory, both runtimes, cniVersion 1.0.0 and ipMasq', () => {
+    expect(parseArgs([], '/repo')).toEqual({
+      plugins: '/repo/dist/bin',
+      runtimes: ['podman', 'containerd'],
+      cniVersion: '1.0.0',
+      ipMasq: true,
+      keepState: false,
+      help: false,
+    });
+  });
+
+  it('resolves --plugins against the working directory, in both spellings', () => {
+    expect(parseArgs(['--plugins', 'x/bin'], '/repo').plugins).toBe('/repo/x/bin');
+    expect(parseArgs(['--plugins=/usr/lib/cni'], '/repo').plugins).toBe('/usr/lib/cni');
+  });
+
+  it('keeps --only runtimes in order without duplicates', () => {
+    expect(parseArgs(['--only', 'containerd', '--only', 'podman', '--only', 'containerd']).runtimes).toEqual(['containerd', 'podman']);
+  });
+
+  it('reads the switches', () => {
+    const o = parseArgs(['--no-ip-masq', '--keep-state', '--cni-version', '0.4.0']);
+    expect([o.ipMasq, o.keepState, o.cniVersion]).toEqual([false, true, '0.4.0']);
+    expect(parseArgs(['-h']).help).toBe(true);
+  });
+
+  it.each([
+    [['--bogus'], /unknown argument --bogus/],
+    [['--plugins'], /--plugins needs a value/],
+    [['--only', 'docker'], /--only takes podman or containerd/],
+    [['--cni-version', '1.0'], /not a version/],
+  ])('rejects %j', (argv, message) => {
+    expect(() => parseArgs(argv)).toThrow(message);
+  });
+});
