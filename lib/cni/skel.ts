@@ -1,4 +1,4 @@
-import { readFileSync, writeSync } from 'node:fs';
+import { readSync, writeSync } from 'node:fs';
 import { type CniArgs, parseCniArgs, validateContainerId, validateIfname, validateNetworkName } from './args.ts';
 import { convertResult } from './convert.ts';
 import { CniError, ErrorCode, isCniError } from './errors.ts';
@@ -76,10 +76,36 @@ export interface PluginIo {
 export function processIo(): PluginIo {
   return {
     env: process.env,
-    readStdin: () => readFileSync(0),
+    readStdin: readAllStdin,
     writeStdout: (text) => writeAll(1, text),
     writeStderr: (text) => writeAll(2, text),
   };
+}
+
+/**
+ * Reads fd 0 to the end. A runtime may hand us a non-blocking pipe, where a plain
+ * readFileSync(0) fails with EAGAIN when the writer is slower than we are: wait and retry.
+ */
+function readAllStdin(): Buffer {
+  const chunks: Buffer[] = [];
+  const buf = Buffer.allocUnsafe(65536);
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(0, buf, 0, buf.length, null);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2); // sleep 2 ms, synchronously
+        continue;
+      }
+      if (code === 'EOF') break;
+      throw e;
+    }
+    if (n === 0) break;
+    chunks.push(Buffer.from(buf.subarray(0, n)));
+  }
+  return Buffer.concat(chunks);
 }
 
 function writeAll(fd: number, text: string): void {
