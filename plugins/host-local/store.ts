@@ -1,0 +1,96 @@
+// The seam between the pure allocator and the node's disk: one reservation per IP, named by
+// the IP's canonical text (the file name the Go plugin uses), held by an attachment.
+
+/** Who holds a reservation: an attachment, or only a container ID in legacy (pre-0.7) files. */
+export interface Owner {
+  readonly id: string;
+  /** Absent in legacy reservations, which recorded only the container ID. */
+  readonly ifname?: string;
+}
+
+/** The holder of a reservation; null when the file is empty, truncated or unreadable. */
+export type Holder = Owner | null;
+
+/** An attachment making a reservation always has an ifname. */
+export interface Attachment {
+  readonly id: string;
+  readonly ifname: string;
+}
+
+/**
+ * The reservations of one network. Synchronous: a plugin process does one thing at a time,
+ * under the store's lock, and the disk store uses the fs.*Sync calls.
+ */
+export interface Store {
+  /** Every reservation: IP text (file name) -> holder. */
+  entries(): ReadonlyMap<string, Holder>;
+  /**
+   * Reserves `ip` for the attachment and records it as range set `rangeIndex`'s last
+   * reservation (round-robin). Returns false when the IP is already taken.
+   */
+  reserve(ip: string, owner: Attachment, rangeIndex: number): boolean;
+  /** Removes the reservation if `holder` still holds it; returns whether it did. */
+  release(ip: string, holder: Holder): boolean;
+  /** The IP text last reserved from range set `rangeIndex`, if recorded. */
+  lastReserved(rangeIndex: number): string | undefined;
+}
+
+/**
+ * Parses a reservation file the way the Go plugin matches it (whitespace-trimmed content):
+ * "<id>\r\n<ifname>", or a legacy "<id>"; anything else holds the IP for nobody we can name.
+ */
+export function parseHolder(content: string): Holder {
+  const text = content.trim();
+  const m = /^(\S+)\r\n(\S+)$/.exec(text);
+  if (m) return { id: m[1] as string, ifname: m[2] as string };
+  if (/^\S+$/.test(text)) return { id: text };
+  return null;
+}
+
+/** The file content for a reservation, byte-identical to the Go plugin's. */
+export function formatOwner(owner: Attachment): string {
+  return `${owner.id}\r\n${owner.ifname}`;
+}
+
+/** True when both name the same holder (both unknown counts as the same). */
+export function sameHolder(a: Holder, b: Holder): boolean {
+  if (a === null || b === null) return a === b;
+  return a.id === b.id && a.ifname === b.ifname;
+}
+
+/** An in-memory store: the allocator's test double, and the view of a network never used. */
+export class MemoryStore implements Store {
+  readonly #entries = new Map<string, Holder>();
+  readonly #last = new Map<number, string>();
+
+  constructor(initial: Iterable<readonly [string, Holder]> = []) {
+    for (const [ip, holder] of initial) this.#entries.set(ip, holder);
+  }
+
+  entries(): ReadonlyMap<string, Holder> {
+    return this.#entries;
+  }
+
+  reserve(ip: string, owner: Attachment, rangeIndex: number): boolean {
+    if (this.#entries.has(ip)) return false;
+    this.#entries.set(ip, { id: owner.id, ifname: owner.ifname });
+    this.#last.set(rangeIndex, ip);
+    return true;
+  }
+
+  release(ip: string, holder: Holder): boolean {
+    const current = this.#entries.get(ip);
+    if (current === undefined || !sameHolder(current, holder)) return false;
+    this.#entries.delete(ip);
+    return true;
+  }
+
+  lastReserved(rangeIndex: number): string | undefined {
+    return this.#last.get(rangeIndex);
+  }
+
+  /** Test helper: pretend an earlier run reserved `ip` last for range set `rangeIndex`. */
+  setLastReserved(rangeIndex: number, ip: string): void {
+    this.#last.set(rangeIndex, ip);
+  }
+}
