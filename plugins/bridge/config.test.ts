@@ -19,6 +19,10 @@ describe('parseBridgeConfig', () => {
   it('expands, sorts and deduplicates vlanTrunk', () => {
     expect(parseBridgeConfig(req({ vlanTrunk: [{ id: 9 }, { minID: 3, maxID: 5 }, { id: 4 }] })).vlanTrunk).toEqual([3, 4, 5, 9]);
   });
+  it('accepts a VLAN gateway name of 15 bytes, and a long bridge name without a VLAN gateway', () => {
+    expect(parseBridgeConfig(req({ bridge: 'bridge-012', vlan: 4000, isGateway: true, ipam: { type: 'host-local' } })).vlan).toBe(4000);
+    expect(parseBridgeConfig(req({ bridge: 'bridge-0123', vlan: 4000 })).vlan).toBe(4000);
+  });
   it('keeps a dns override only when a field is set', () => {
     expect(parseBridgeConfig(req({ dns: {} })).dns).toBeUndefined();
     expect(parseBridgeConfig(req({ dns: { nameservers: ['10.0.0.53'] } })).dns).toEqual({ nameservers: ['10.0.0.53'] });
@@ -36,6 +40,7 @@ describe('parseBridgeConfig', () => {
     [{ isGateway: 'yes' }, 'invalid isGateway "yes"'],
     [{ bridge: 'a-very-long-bridge-name' }, 'invalid bridge'],
     [{ mtu: 70000 }, 'invalid mtu 70000'],
+    [{ bridge: 'bridge-0123', vlan: 4000, isGateway: true, ipam: { type: 'host-local' } }, 'with vlan 4000 and isGateway'],
   ])('rejects %j with code 7', (extra, text) => {
     let err: unknown;
     try {

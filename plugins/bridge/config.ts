@@ -112,10 +112,19 @@ export function parseBridgeConfig(req: ConfigRequest): BridgeConfig {
   if (disableContainerInterface && ipamType) {
     throw new CniError(ErrorCode.InvalidConfig, `invalid disableContainerInterface true with ipam.type ${JSON.stringify(ipamType)}`, 'an interface that stays down cannot be given addresses: drop one of them');
   }
+  const isGateway = readBool(c, 'isGateway') || isDefaultGateway;
+  const vlan = readInt(c, 'vlan', { min: 0, max: 4094 }) ?? 0;
+  if (vlan && isGateway && ipamType && Buffer.byteLength(`${bridge}.${vlan}`) > 15) {
+    throw new CniError(
+      ErrorCode.InvalidConfig,
+      `invalid bridge ${JSON.stringify(bridge)} with vlan ${vlan} and isGateway`,
+      `the VLAN gateway interface "${bridge}.${vlan}" would be longer than 15 bytes: use a shorter bridge name`,
+    );
+  }
   return {
     network: req.config.name,
     bridge,
-    isGateway: readBool(c, 'isGateway') || isDefaultGateway,
+    isGateway,
     isDefaultGateway,
     forceAddress: readBool(c, 'forceAddress'),
     ipMasq: readBool(c, 'ipMasq'),
@@ -123,7 +132,7 @@ export function parseBridgeConfig(req: ConfigRequest): BridgeConfig {
     mtu: readInt(c, 'mtu', { min: 0, max: 65535 }) || undefined,
     hairpinMode,
     promiscMode,
-    vlan: readInt(c, 'vlan', { min: 0, max: 4094 }) ?? 0,
+    vlan,
     vlanTrunk: parseTrunk(readArray(c, 'vlanTrunk')),
     preserveDefaultVlan: readBool(c, 'preserveDefaultVlan'),
     macspoofchk: readBool(c, 'macspoofchk'),

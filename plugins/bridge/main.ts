@@ -1,4 +1,7 @@
 import { pluginMain } from '../../lib/cni/index.ts';
+import { add } from './add.ts';
+import { check } from './check.ts';
+import { del } from './del.ts';
+import { gc, status } from './maintenance.ts';
 
-// Placeholder until the plugin lands: answers VERSION; every other verb fails with a clear error.
-pluginMain({ name: 'bridge', handlers: {} });
+pluginMain({ name: 'bridge', handlers: { add, del, check, gc, status } });

@@ -1,0 +1,36 @@
+import { CniError, type ConfigRequest, ErrorCode, type GcRequest } from '../../lib/cni/index.ts';
+import { NoFirewallBackendError, gcEveryBackend, selectBackend, systemRunner } from '../../lib/firewall/index.ts';
+import { delegateGc, delegateStatus } from '../../lib/invoke/index.ts';
+import { runAll } from '../../lib/undo.ts';
+import { parseBridgeConfig } from './config.ts';
+import { masqBackendsInUse } from './nft-probe.ts';
+
+/**
+ * GC: remove this network's masquerade rules whose attachment is no longer valid, in every
+ * backend, and forward GC to IPAM. Without a valid-attachments list nothing is removed: the
+ * runtime would otherwise wipe every pod by sending an empty request.
+ */
+export async function gc(req: GcRequest): Promise<void> {
+  const cfg = parseBridgeConfig(req);
+  const steps: [string, () => unknown][] = [];
+  if (cfg.ipMasq && cfg.ipamType && req.validAttachments) {
+    const valid = req.validAttachments.map((a) => ({ containerId: a.containerID, ifname: a.ifname }));
+    steps.push(['masquerade GC', () => gcEveryBackend(masqBackendsInUse(systemRunner()), { network: cfg.network, valid })]);
+  }
+  if (cfg.ipamType) steps.push(['IPAM GC', () => delegateGc(cfg.ipamType as string, req.stdin, req.env)]);
+  await runAll('bridge GC', steps);
+}
+
+/** STATUS: can an ADD succeed? IPAM must say so, and masquerade needs a firewall tool. */
+export async function status(req: ConfigRequest): Promise<void> {
+  const cfg = parseBridgeConfig(req);
+  if (cfg.ipMasq && cfg.ipamType) {
+    try {
+      selectBackend(cfg.ipMasqBackend, systemRunner());
+    } catch (e) {
+      if (e instanceof NoFirewallBackendError) throw new CniError(ErrorCode.PluginNotAvailable, 'ipMasq is on but no firewall backend is usable', e.message);
+      throw e;
+    }
+  }
+  if (cfg.ipamType) await delegateStatus(cfg.ipamType, req.stdin, req.env);
+}
