@@ -1,4 +1,4 @@
 import { pluginMain } from '../../lib/cni/index.ts';
+import { add, check, del, gc, status } from './handlers.ts';
 
-// Placeholder until the plugin lands: answers VERSION; every other verb fails with a clear error.
-pluginMain({ name: 'portmap', handlers: {} });
+pluginMain({ name: 'portmap', handlers: { add, del, check, gc, status } });

@@ -1,0 +1,41 @@
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PortmapBackendName, PortmapSpec } from '../../lib/firewall/portmap/index.ts';
+
+// File name <containerID>:<ifname>: neither may contain ":", so names never collide.
+// What ADD installed, per attachment, so that DEL removes exactly that without the runtime
+// having to send the mappings again (the reference leaks rules when it does not) and without
+// listing the firewall. Only attachments with mappings get a file: a DEL without a file and
+// without mappings has nothing to do and costs one failed open.
+
+function file(stateDir: string, spec: { network: string; containerId: string; ifname: string }): string {
+  return join(stateDir, spec.network, `${spec.containerId}:${spec.ifname}`);
+}
+
+/** Records the spec atomically (temp file + rename). */
+export function saveState(stateDir: string, spec: PortmapSpec, backend: PortmapBackendName): void {
+  const target = file(stateDir, spec);
+  mkdirSync(join(stateDir, spec.network), { recursive: true, mode: 0o700 });
+  const tmp = `${target}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify({ backend, spec }), { mode: 0o600 });
+  renameSync(tmp, target);
+}
+
+/** The recorded spec, or undefined when there is none or it is unreadable. */
+export function loadState(
+  stateDir: string,
+  owner: { network: string; containerId: string; ifname: string },
+): { backend: PortmapBackendName; spec: PortmapSpec } | undefined {
+  try {
+    const state = JSON.parse(readFileSync(file(stateDir, owner), 'utf8')) as { backend: PortmapBackendName; spec: PortmapSpec };
+    const { spec } = state;
+    return spec.network === owner.network && spec.containerId === owner.containerId && spec.ifname === owner.ifname ? state : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Forgets an attachment; already gone is fine. */
+export function removeState(stateDir: string, owner: { network: string; containerId: string; ifname: string }): void {
+  rmSync(file(stateDir, owner), { force: true });
+}
