@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { type AttachmentRequest, type ConfigRequest, parseCniArgs } from '../../lib/cni/index.ts';
+import { containerAddresses, parseMappings, parsePortmapConfig } from './config.ts';
+
+function req(extra: Record<string, unknown>): AttachmentRequest {
+  const config = { cniVersion: '1.1.0', name: 'net', type: 'portmap', ...extra };
+  const base: ConfigRequest = { command: 'ADD', config, stdin: Buffer.from('{}'), cniVersion: '1.1.0', path: [], env: {} };
+  return { ...base, containerId: 'c', netns: '/run/netns/p', ifname: 'eth0', args: parseCniArgs('') };
+}
+
+describe('parseMappings', () => {
+  it('reads containerd capitalised keys and podman lowerCamel keys alike', () => {
+    expect(
+      parseMappings([
+        { HostPort: 18180, ContainerPort: 80, Protocol: 'TCP', HostIP: '' },
+        { hostPort: 18153, containerPort: 53, protocol: 'udp', hostIP: '127.0.0.1' },
+      ]),
+    ).toEqual([
+      { hostPort: 18180, containerPort: 80, protocol: 'tcp' },
+      { hostPort: 18153, containerPort: 53, protocol: 'udp', hostIP: '127.0.0.1' },
+    ]);
+  });
+  it('defaults the protocol to tcp and drops hostPort 0 as containerd does', () => {
+    expect(parseMappings([{ hostPort: 0, containerPort: 80 }, { hostPort: 1, containerPort: 2 }])).toEqual([{ hostPort: 1, containerPort: 2, protocol: 'tcp' }]);
+  });
+  it.each([
+    [{ hostPort: 65536, containerPort: 80 }, 'hostPort'],
+    [{ hostPort: -1, containerPort: 80 }, 'hostPort'],
+    [{ hostPort: 80, containerPort: 0 }, 'containerPort'],
+    [{ hostPort: 80, containerPort: 80, protocol: 'icmp' }, 'protocol'],
+    [{ hostPort: 80, containerPort: 80, hostIP: 'nope' }, 'hostIP'],
+    ['x', 'portMappings[0]'],
+  ])('rejects %j with code 7 naming the key', (entry, key) => {
+    expect(() => parseMappings([entry])).toThrow(expect.objectContaining({ code: 7, message: expect.stringContaining(key) }));
+  });
+});
+
+describe('parsePortmapConfig', () => {
+  it('applies the defaults', () => {
+    expect(parsePortmapConfig(req({}))).toMatchObject({ snat: true, masqAll: false, markMasqBit: 13, backend: undefined, mappings: [] });
+  });
+  it('refuses markMasqBit together with externalSetMarkChain', () => {
+    expect(() => parsePortmapConfig(req({ markMasqBit: 5, externalSetMarkChain: 'KUBE-MARK-MASQ' }))).toThrow(expect.objectContaining({ code: 7 }));
+  });
+});
+
+describe('containerAddresses', () => {
+  it('takes the first address of each family on CNI_IFNAME inside a sandbox', () => {
+    const r = req({});
+    const prev = {
+      cniVersion: '1.1.0',
+      interfaces: [{ name: 'cni0' }, { name: 'eth0', sandbox: '/run/netns/p' }, { name: 'eth1', sandbox: '/run/netns/p' }],
+      ips: [
+        { address: '10.0.9.2/24', interface: 2 },
+        { address: '10.0.0.2/24', interface: 1 },
+        { address: '10.0.0.3/24', interface: 1 },
+        { address: 'fd00::2/64' },
+      ],
+    };
+    expect(containerAddresses(prev, r)).toEqual({ v4: { ip: '10.0.0.2', subnet: '10.0.0.0/24' }, v6: { ip: 'fd00::2', subnet: 'fd00::/64' } });
+  });
+});
