@@ -34,7 +34,17 @@ export async function buildAll({ quiet = false } = {}) {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   const shim = join(root, 'dist', 'koffi-native.cjs');
-  writeFileSync(shim, "module.exports = require('@koromix/koffi-linux-x64/linux_x64/koffi.node');\n");
+  // koffi's native module is loaded on first use, not at startup: a DEL with nothing to do
+  // (portmap without mappings) or an invalid input never pays its 2-4 ms dlopen.
+  writeFileSync(
+    shim,
+    [
+      'let native;',
+      "const load = () => (native ??= require('@koromix/koffi-linux-x64/linux_x64/koffi.node'));",
+      'module.exports = new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => key in load() });',
+      '',
+    ].join('\n'),
+  );
   for (const [name, entry] of Object.entries(entries)) {
     if (!existsSync(join(root, entry))) {
       if (!quiet) console.log(`build: skipping ${name} (${entry} not written yet)`);
