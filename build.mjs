@@ -27,7 +27,8 @@ function preamble(isPlugin) {
   const version = JSON.stringify({ cniVersion: '1.1.0', supportedVersions: SUPPORTED });
   // Line 2 is both valid sh and a harmless JS expression statement followed by a comment.
   const fast = isPlugin ? `[ "$CNI_COMMAND" = VERSION ] && { printf '%s\\n' '${version}'; exit 0; }; ` : '';
-  return `#!/bin/sh\n':' //; ${fast}unset NODE_OPTIONS NODE_EXTRA_CA_CERTS; exec "\${CNI_TS_NODE:-node}" "$0" "$@"\n`;
+  // "cni-ts-plugin" marks our build: the bridge runs our host-local in process when it finds it.
+  return `#!/bin/sh\n':' //; ${fast}unset NODE_OPTIONS NODE_EXTRA_CA_CERTS; exec "\${CNI_TS_NODE:-node}" "$0" "$@" # cni-ts-plugin\n`;
 }
 
 export async function buildAll({ quiet = false } = {}) {

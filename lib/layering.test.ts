@@ -38,6 +38,7 @@ const allowed: Record<string, readonly string[]> = {
   'lib/firewall': ['lib/addr'],
   'lib/netns': ['lib/sys', 'lib/netlink', 'lib/cni'],
   'lib/runtime': ['lib/cni', 'lib/invoke'],
+  'lib/host-local': ['lib/cni', 'lib/addr', 'lib/sys'],
 };
 
 const files = [...sources('lib'), ...sources('plugins')];

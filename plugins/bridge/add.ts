@@ -1,24 +1,26 @@
 import { type AttachmentRequest, CniError, ErrorCode, type Interface, type Result } from '../../lib/cni/index.ts';
 import { type CommandRunner, selectBackend, systemRunner } from '../../lib/firewall/index.ts';
-import { delegateAdd, delegateDel } from '../../lib/invoke/index.ts';
 import { type Link, NetlinkSocket, deleteLink, getLink, setLink } from '../../lib/netlink/index.ts';
 import { openContainerNetns, openCurrentNetns, routeSocketIn } from '../../lib/netns/index.ts';
 import { UndoStack } from '../../lib/undo.ts';
 import { parseAttachmentSettings, parseBridgeConfig } from './config.ts';
 import { createContainerVeth, ifnameTaken } from './container.ts';
 import { attachPort, ensureBridge, waitPortUp } from './host.ts';
+import { ipamClient } from './ipam.ts';
 import { applyL3 } from './l3.ts';
 import { setupMacSpoofCheck, teardownMacSpoofCheck } from './macspoofchk.ts';
 
 /**
- * Starts IPAM ADD as a child process, so its run overlaps our netlink work, and registers
- * its release. Only a successful IPAM ADD is released: a failed one reserved nothing.
+ * Starts IPAM ADD (a child process overlaps our netlink work; our own host-local runs in
+ * process) and registers its release. Only a successful IPAM ADD is released: a failed one
+ * reserved nothing.
  */
 function startIpam(type: string, req: AttachmentRequest, undo: UndoStack): Promise<Result> {
-  const ipam = delegateAdd(type, req.stdin, req.env);
+  const client = ipamClient(type, req.path);
+  const ipam = client.add(req);
   ipam.catch(() => {}); // awaited by the caller; this only marks the rejection as handled meanwhile
   undo.push('release the IPAM address', async () => {
-    if (await ipam.then(() => true, () => false)) await delegateDel(type, req.stdin, req.env);
+    if (await ipam.then(() => true, () => false)) await client.del(req);
   });
   return ipam;
 }

@@ -1,10 +1,10 @@
 import { type AttachmentRequest, CniError, ErrorCode, type Interface, parsePrevResult } from '../../lib/cni/index.ts';
 import { parseCidr, ipToString, networkAddress } from '../../lib/addr/index.ts';
 import { selectBackend, systemRunner } from '../../lib/firewall/index.ts';
-import { delegateCheck } from '../../lib/invoke/index.ts';
 import { NetlinkSocket, getLink, listAddresses, listRoutes } from '../../lib/netlink/index.ts';
 import { openContainerNetns, routeSocketIn } from '../../lib/netns/index.ts';
 import { parseBridgeConfig } from './config.ts';
+import { ipamClient } from './ipam.ts';
 
 function fail(what: string): never {
   throw new CniError(ErrorCode.Internal, what);
@@ -23,7 +23,7 @@ export async function check(req: AttachmentRequest): Promise<void> {
   const cfg = parseBridgeConfig(req);
   const prev = parsePrevResult(req.config);
   if (!prev) throw new CniError(ErrorCode.InvalidConfig, 'Required prevResult missing', 'CHECK needs the result of the ADD in prevResult');
-  if (cfg.ipamType) await delegateCheck(cfg.ipamType, req.stdin, req.env);
+  if (cfg.ipamType) await ipamClient(cfg.ipamType, req.path).check(req);
 
   const interfaces = prev.interfaces ?? [];
   const bridgeEntry = interfaces.find((i) => i.name === cfg.bridge && !i.sandbox);

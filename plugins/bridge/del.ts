@@ -1,10 +1,10 @@
 import { type AttachmentRequest, CniError, type IpConfig, isCniError, parsePrevResult } from '../../lib/cni/index.ts';
 import { ipToString, networkAddress, parseCidr } from '../../lib/addr/index.ts';
 import { type MasqAddress, systemRunner, teardownEveryBackend } from '../../lib/firewall/index.ts';
-import { delegateDel } from '../../lib/invoke/index.ts';
 import { type NetlinkSocket, deleteLink, getLink, listAddresses } from '../../lib/netlink/index.ts';
 import { type Netns, openContainerNetnsForDel, routeSocketIn } from '../../lib/netns/index.ts';
 import { parseBridgeConfig } from './config.ts';
+import { ipamClient } from './ipam.ts';
 import { teardownMacSpoofCheck } from './macspoofchk.ts';
 import { masqBackendsInUse } from './nft-probe.ts';
 
@@ -105,7 +105,7 @@ export async function del(req: AttachmentRequest): Promise<void> {
     const own = found;
     const unlink = attempt(() => own?.index !== undefined && deleteLink(own.ctr, own.index));
     const ipamType = cfg.ipamType;
-    const ipam = ipamType ? unlink.catch(() => {}).then(() => delegateDel(ipamType, req.stdin, req.env)) : undefined;
+    const ipam = ipamType ? unlink.catch(() => {}).then(() => ipamClient(ipamType, req.path).del(req)) : undefined;
     await settleAll([
       ['open the container namespace', lookupError === undefined ? undefined : Promise.reject(lookupError)],
       ['delete the container interface', unlink],

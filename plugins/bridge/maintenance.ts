@@ -1,8 +1,8 @@
 import { CniError, type ConfigRequest, ErrorCode, type GcRequest } from '../../lib/cni/index.ts';
 import { NoFirewallBackendError, gcEveryBackend, selectBackend, systemRunner } from '../../lib/firewall/index.ts';
-import { delegateGc, delegateStatus } from '../../lib/invoke/index.ts';
 import { runAll } from '../../lib/undo.ts';
 import { parseBridgeConfig } from './config.ts';
+import { ipamClient } from './ipam.ts';
 import { masqBackendsInUse } from './nft-probe.ts';
 
 /**
@@ -17,7 +17,7 @@ export async function gc(req: GcRequest): Promise<void> {
     const valid = req.validAttachments.map((a) => ({ containerId: a.containerID, ifname: a.ifname }));
     steps.push(['masquerade GC', () => gcEveryBackend(masqBackendsInUse(systemRunner()), { network: cfg.network, valid })]);
   }
-  if (cfg.ipamType) steps.push(['IPAM GC', () => delegateGc(cfg.ipamType as string, req.stdin, req.env)]);
+  if (cfg.ipamType) steps.push(['IPAM GC', () => ipamClient(cfg.ipamType as string, req.path).gc(req)]);
   await runAll('bridge GC', steps);
 }
 
@@ -32,5 +32,5 @@ export async function status(req: ConfigRequest): Promise<void> {
       throw e;
     }
   }
-  if (cfg.ipamType) await delegateStatus(cfg.ipamType, req.stdin, req.env);
+  if (cfg.ipamType) await ipamClient(cfg.ipamType, req.path).status(req);
 }

@@ -11,9 +11,9 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ipToString } from '../../lib/addr/index.ts';
-import { allocate, releaseAttachment } from './allocator.ts';
-import { withDiskStore } from './with-disk-store.ts';
-import { canonicalizeRangeSet } from './range-set.ts';
+import { allocate, releaseAttachment } from '../../lib/host-local/allocator.ts';
+import { withDiskStore } from '../../lib/host-local/with-disk-store.ts';
+import { canonicalizeRangeSet } from '../../lib/host-local/range-set.ts';
 import { bundleHostLocal } from './test-bundle.ts';
 
 const RESERVED = 1000;

@@ -1,4 +1,4 @@
 import { pluginMain } from '../../lib/cni/index.ts';
-import { handlers } from './handlers.ts';
+import { hostLocalHandlers } from '../../lib/host-local/index.ts';
 
-pluginMain({ name: 'host-local', handlers });
+pluginMain({ name: 'host-local', handlers: hostLocalHandlers });

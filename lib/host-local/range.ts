@@ -15,8 +15,8 @@ import {
   parseCidr,
   parseIp,
   unmapIPv4,
-} from '../../lib/addr/index.ts';
-import { invalidConfig } from '../../lib/cni/index.ts';
+} from '../addr/index.ts';
+import { invalidConfig } from '../cni/index.ts';
 
 /**
  * One pool of addresses: a subnet and the inclusive span [rangeStart, rangeEnd] inside it

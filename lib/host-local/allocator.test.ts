@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Ip, ipToString, parseIp } from '../../lib/addr/index.ts';
+import { type Ip, ipToString, parseIp } from '../addr/index.ts';
 import { AllocationError, allocate, candidates, findHeld, releaseAttachment } from './allocator.ts';
 import { type RangeSet, canonicalizeRangeSet } from './range-set.ts';
 import { type Attachment, MemoryStore } from './store.ts';

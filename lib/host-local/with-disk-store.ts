@@ -1,6 +1,6 @@
 import { closeSync, constants, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { flock } from '../../lib/sys/index.ts';
+import { flock } from '../sys/index.ts';
 import type { StoreLocation } from './config.ts';
 import { DiskStore } from './disk-store.ts';
 import { LOCK_FILE } from './reservation-files.ts';

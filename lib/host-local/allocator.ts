@@ -1,4 +1,4 @@
-import { type Ip, ipEquals, ipToString, tryParseIp, unmapIPv4 } from '../../lib/addr/index.ts';
+import { type Ip, ipEquals, ipToString, tryParseIp, unmapIPv4 } from '../addr/index.ts';
 import { type Range, rangeContains } from './range.ts';
 import { type RangeSet, rangeFor, rangeSetContains, rangeSetToString } from './range-set.ts';
 import type { Attachment, Holder, Store } from './store.ts';

@@ -2,7 +2,7 @@
 // files named by IP, and our temporary files, which a killed process may leave behind.
 import { closeSync, constants, ftruncateSync, lstatSync, openSync, readFileSync, readSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { tryParseIp } from '../../lib/addr/index.ts';
+import { tryParseIp } from '../addr/index.ts';
 import { TEMP_PREFIX } from './index-cache.ts';
 import { type Holder, parseHolder } from './store.ts';
 

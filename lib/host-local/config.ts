@@ -1,5 +1,5 @@
-import { AddrError, type Ip, cidrToString, ipToString, parseCidr, parseIp, unmapIPv4 } from '../../lib/addr/index.ts';
-import { type CniArgs, CniError, ErrorCode, type NetConf, type Route, compareVersions, invalidConfig } from '../../lib/cni/index.ts';
+import { AddrError, type Ip, cidrToString, ipToString, parseCidr, parseIp, unmapIPv4 } from '../addr/index.ts';
+import { type CniArgs, CniError, ErrorCode, type NetConf, type Route, compareVersions, invalidConfig } from '../cni/index.ts';
 import { canonicalizeRange } from './range.ts';
 import { type RangeSet, canonicalizeRangeSet, rangeSetFamily, rangeSetToString, rangeSetsOverlap } from './range-set.ts';
 

@@ -1,5 +1,5 @@
-import type { Family, Ip } from '../../lib/addr/index.ts';
-import { CniError, ErrorCode, invalidConfig } from '../../lib/cni/index.ts';
+import type { Family, Ip } from '../addr/index.ts';
+import { CniError, ErrorCode, invalidConfig } from '../cni/index.ts';
 import { type Range, canonicalizeRange, rangeCapacity, rangeContains, rangeToString, rangesOverlap } from './range.ts';
 
 /** A pool of ranges of one family; one address is allocated from each set per attachment. */

@@ -1,4 +1,4 @@
-import { AddrError, type Ip, ipEquals, ipToString, parseCidr, unmapIPv4 } from '../../lib/addr/index.ts';
+import { AddrError, type Ip, ipEquals, ipToString, parseCidr, unmapIPv4 } from '../addr/index.ts';
 import {
   type AttachmentRequest,
   CniError,
@@ -8,7 +8,7 @@ import {
   type PluginHandlers,
   type Result,
   parsePrevResult,
-} from '../../lib/cni/index.ts';
+} from '../cni/index.ts';
 import { type Allocation, AllocationError, allocate, findHeld, releaseAttachment } from './allocator.ts';
 import { parseConfig, parseStoreLocation } from './config.ts';
 import { withDiskStore } from './with-disk-store.ts';

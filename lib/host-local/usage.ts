@@ -1,5 +1,5 @@
-import { ipEquals, ipToString, tryParseIp } from '../../lib/addr/index.ts';
-import type { Attachment as ValidAttachment } from '../../lib/cni/index.ts';
+import { ipEquals, ipToString, tryParseIp } from '../addr/index.ts';
+import type { Attachment as ValidAttachment } from '../cni/index.ts';
 import { type RangeSet, rangeFor, rangeSetCapacity } from './range-set.ts';
 import type { Holder, Store } from './store.ts';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CniError } from '../../lib/cni/index.ts';
+import { CniError } from '../cni/index.ts';
 import { loadResolvConf, parseResolvConf } from './dns.ts';
 
 describe('parseResolvConf', () => {

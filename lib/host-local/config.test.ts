@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ipToString } from '../../lib/addr/index.ts';
-import { CniError, type NetConf, parseCniArgs } from '../../lib/cni/index.ts';
+import { ipToString } from '../addr/index.ts';
+import { CniError, type NetConf, parseCniArgs } from '../cni/index.ts';
 import { DEFAULT_DATA_DIR, parseConfig, parseStoreLocation } from './config.ts';
 import { rangeSetToString } from './range-set.ts';
 

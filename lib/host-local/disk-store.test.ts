@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ipToString } from '../../lib/addr/index.ts';
+import { ipToString } from '../addr/index.ts';
 import { allocate, releaseAttachment } from './allocator.ts';
 import { withDiskStore } from './with-disk-store.ts';
 import { INDEX_FILE } from './index-cache.ts';

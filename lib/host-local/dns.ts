@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { invalidConfig } from '../../lib/cni/index.ts';
-import type { Dns } from '../../lib/cni/index.ts';
+import { invalidConfig } from '../cni/index.ts';
+import type { Dns } from '../cni/index.ts';
 
 /**
  * Turns resolv.conf text into a result's `dns`, as the Go plugin does: `nameserver` (one
