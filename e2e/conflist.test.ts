@@ -24,7 +24,7 @@ describe('bridgeConflist', () => {
       hairpinMode: true,
       ipam: { type: 'host-local', dataDir: '/tmp/ipam', ranges: [[{ subnet: '10.9.0.0/24', gateway: '10.9.0.1' }]] },
     });
-    expect(c.plugins[1]).toEqual({ type: 'portmap', capabilities: { portMappings: true } });
+    expect(c.plugins[1]).toEqual({ type: 'portmap', capabilities: { portMappings: true }, stateDir: '/tmp/ipam-portmap' });
   });
 
   it('writes static port mappings into portmap only when given', () => {

@@ -36,7 +36,8 @@ export interface BridgeNetwork {
 
 /** The conflist object for a network (pure). */
 export function bridgeConflist(net: BridgeNetwork): Record<string, unknown> {
-  const portmap: Record<string, unknown> = { type: 'portmap', capabilities: { portMappings: true } };
+  // stateDir: where our portmap records its rules; beside the IPAM state, off the host's /run
+  const portmap: Record<string, unknown> = { type: 'portmap', capabilities: { portMappings: true }, stateDir: `${net.ipamDir}-portmap` };
   if (net.staticPortMappings?.length) portmap.runtimeConfig = { portMappings: net.staticPortMappings };
   return {
     cniVersion: net.cniVersion,

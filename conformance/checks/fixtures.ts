@@ -1,6 +1,6 @@
 // Shared configurations and small steps for the checks: the network objects a runtime would
 // hold, pods, and the warm-up/snapshot sequence behind "nothing is left on the node".
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { TestNamespace } from '../../lib/testing/index.ts';
 import { ensure } from '../expect.ts';
 import { addNetwork, delNetwork, type Attachment, type CapabilityArgs, type Network } from '../network.ts';
@@ -37,9 +37,13 @@ export function bridgeConf(ctx: CheckContext, opts: { subnet?: string; ipam?: Re
   };
 }
 
-/** The portmap plugin object (declares the portMappings capability). */
-export function portmapConf(): Record<string, unknown> {
-  return { type: 'portmap', capabilities: { portMappings: true } };
+/**
+ * The portmap plugin object (declares the portMappings capability). `stateDir` keeps an
+ * implementation that records its rules on disk (ours) inside the check's temporary
+ * directory; plugins that do not know the key ignore it.
+ */
+export function portmapConf(ctx: CheckContext): Record<string, unknown> {
+  return { type: 'portmap', capabilities: { portMappings: true }, stateDir: join(dirname(ctx.dataDir), 'portmap-state') };
 }
 
 /** `{portMappings: [...]}` capability arguments for one TCP mapping. */
@@ -70,7 +74,7 @@ export function bridgeNetwork(ctx: CheckContext, version: SpecVersion, opts: Bri
       cniPath: [ipamDir, dirname(bridgeBin)].join(':'),
     },
   ];
-  if (opts.portmapSide) plugins.push({ conf: portmapConf(), binary: ctx.bin('portmap', opts.portmapSide), cniPath: dirname(ctx.bin('portmap', opts.portmapSide)) });
+  if (opts.portmapSide) plugins.push({ conf: portmapConf(ctx), binary: ctx.bin('portmap', opts.portmapSide), cniPath: dirname(ctx.bin('portmap', opts.portmapSide)) });
   return { name: opts.name ?? 'conformance-net', cniVersion: version, plugins };
 }
 

@@ -15,7 +15,7 @@ import { withoutEmptyDns } from './loopback.ts';
 
 /** A network list holding only portmap (the prevResult stands in for an interface plugin). */
 export function portmapNetwork(ctx: CheckContext, side: Side = 'plugins', version: SpecVersion = ctx.version): Network {
-  return { name: 'conformance-net', cniVersion: version, plugins: [{ conf: portmapConf(), binary: ctx.bin('portmap', side) }] };
+  return { name: 'conformance-net', cniVersion: version, plugins: [{ conf: portmapConf(ctx), binary: ctx.bin('portmap', side) }] };
 }
 
 /** A hand-made pod with its attachment and the result an interface plugin would have printed. */

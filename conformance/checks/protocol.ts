@@ -22,7 +22,7 @@ export function minimalConf(ctx: CheckContext, plugin: PluginName, version: stri
       const prev = hasChaining(version) && isSpecVersion(version)
         ? { prevResult: podResult(version, { netns, hostIf: 'pmveth1', gateway: '10.99.1.1', cidr: '10.99.1.2/24' }) }
         : {};
-      return { ...base, ...portmapConf(), runtimeConfig: portMappings(18080), ...prev };
+      return { ...base, ...portmapConf(ctx), runtimeConfig: portMappings(18080), ...prev };
     }
   }
 }
