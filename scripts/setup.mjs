@@ -16,6 +16,7 @@ export const SYSTEM_PACKAGES = [
   { pkg: 'containernetworking-plugins', file: '/usr/lib/cni/host-local', why: 'the Go reference plugins, for comparison' },
   { pkg: 'iputils-ping', file: '/usr/bin/ping', why: 'connectivity checks' },
   { pkg: 'conntrack', file: '/usr/sbin/conntrack', why: 'checking UDP conntrack cleanup' },
+  { pkg: 'socat', file: '/usr/bin/socat', why: 'echo servers in the conformance checks' },
 ];
 
 function say(msg) {
