@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, realpathSync } from 'node:fs';
 import type { AttachmentRequest, ConfigRequest, GcRequest, Result } from '../../lib/cni/index.ts';
 import { hostLocalHandlers } from '../../lib/host-local/index.ts';
 import { delegateAdd, delegateCheck, delegateDel, delegateGc, delegateStatus, findInPath } from '../../lib/invoke/index.ts';
@@ -16,7 +16,10 @@ export function isOurHostLocal(type: string, path: readonly string[]): boolean {
   if (type !== 'host-local') return false;
   let fd: number | undefined;
   try {
-    fd = openSync(findInPath(type, path), 'r');
+    const file = findInPath(type, path);
+    // the standalone build is one multi-call binary: host-local is then this very executable
+    if (realpathSync(file) === realpathSync(process.execPath)) return true;
+    fd = openSync(file, 'r');
     const head = Buffer.alloc(512);
     const n = readSync(fd, head, 0, head.length, 0);
     return head.subarray(0, n).includes(OUR_BUILD);
@@ -41,11 +44,11 @@ export function ipamClient(type: string, path: readonly string[]): IpamClient {
   if (isOurHostLocal(type, path)) {
     const h = hostLocalHandlers;
     return {
-      add: (req) => (h.add as NonNullable<typeof h.add>)({ ...req, command: 'ADD' }),
-      del: (req) => (h.del as NonNullable<typeof h.del>)({ ...req, command: 'DEL' }),
-      check: (req) => (h.check as NonNullable<typeof h.check>)({ ...req, command: 'CHECK' }),
-      gc: (req) => (h.gc as NonNullable<typeof h.gc>)({ ...req, command: 'GC' }),
-      status: (req) => (h.status as NonNullable<typeof h.status>)({ ...req, command: 'STATUS' }),
+      add: (req) => h.add({ ...req, command: 'ADD' }),
+      del: (req) => h.del({ ...req, command: 'DEL' }),
+      check: (req) => h.check({ ...req, command: 'CHECK' }),
+      gc: (req) => h.gc({ ...req, command: 'GC' }),
+      status: (req) => h.status({ ...req, command: 'STATUS' }),
     };
   }
   return {
