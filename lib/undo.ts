@@ -33,8 +33,8 @@ export class UndoStack {
 }
 
 /**
- * Runs every teardown step even when some fail (DEL and GC must be exhaustive) and throws one
- * AggregateError naming each failure at the end.
+ * Runs every teardown step even when some fail (DEL and GC must be exhaustive), then throws
+ * the failures, each prefixed with its step's name, as {@link throwCollected} does.
  */
 export async function runAll(label: string, steps: readonly (readonly [string, () => unknown])[]): Promise<void> {
   const errors: Error[] = [];
@@ -42,9 +42,20 @@ export async function runAll(label: string, steps: readonly (readonly [string, (
     try {
       await step();
     } catch (e) {
-      errors.push(new Error(`${name}: ${(e as Error)?.message ?? String(e)}`, { cause: e }));
+      // a protocol error (numeric code, e.g. a delegated IPAM's) travels as itself to keep its
+      // code; anything else is named after its step
+      const coded = e instanceof Error && typeof (e as Error & { code?: unknown }).code === 'number';
+      errors.push(coded ? (e as Error) : new Error(`${name}: ${(e as Error)?.message ?? String(e)}`, { cause: e }));
     }
   }
+  throwCollected(label, errors);
+}
+
+/**
+ * Throws what an exhaustive teardown collected: nothing for none, a single error as itself
+ * (a CniError keeps its code), several as one AggregateError naming each.
+ */
+export function throwCollected(label: string, errors: readonly Error[]): void {
   if (errors.length === 1) throw errors[0];
   if (errors.length) throw new AggregateError(errors, `${label}: ${errors.map((e) => e.message).join('; ')}`);
 }

@@ -19,11 +19,11 @@ export const SYSTEM_PACKAGES = [
   { pkg: 'socat', file: '/usr/bin/socat', why: 'echo servers in the conformance checks' },
 ];
 
-function say(msg) {
+export function say(msg) {
   process.stdout.write(`\x1b[36m==>\x1b[0m ${msg}\n`);
 }
 
-function sh(cmd, args, opts = {}) {
+export function sh(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
   if (r.error) throw r.error;
   return r.status ?? 1;
@@ -75,5 +75,3 @@ export async function ensureBuilt() {
   const { buildAll } = await import(join(root, 'build.mjs'));
   await buildAll({ quiet: true });
 }
-
-export { say, sh };

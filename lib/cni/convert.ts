@@ -112,18 +112,11 @@ function from100To040(r: Result, to: string): Result040 {
   return withDns(out, r.dns);
 }
 
-function from100To100(r: Result, to: string): Result {
-  const out: Result = { cniVersion: to };
+/** Within the 0.3/0.4 family or the 1.x family the shape stays: a deep copy under the new version. */
+function sameFamily<T extends Result | Result040>(r: T, to: string): T {
+  const out = { cniVersion: to } as T;
   if (r.interfaces?.length) out.interfaces = r.interfaces.map((i) => ({ ...i }));
-  if (r.ips?.length) out.ips = r.ips.map((i) => ({ ...i }));
-  if (r.routes?.length) out.routes = r.routes.map(copyRoute);
-  return withDns(out, r.dns);
-}
-
-function from040To040(r: Result040, to: string): Result040 {
-  const out: Result040 = { cniVersion: to };
-  if (r.interfaces?.length) out.interfaces = r.interfaces.map((i) => ({ ...i }));
-  if (r.ips?.length) out.ips = r.ips.map((i) => ({ ...i }));
+  if (r.ips?.length) out.ips = r.ips.map((i) => ({ ...i })) as NonNullable<T['ips']>;
   if (r.routes?.length) out.routes = r.routes.map(copyRoute);
   return withDns(out, r.dns);
 }
@@ -164,7 +157,7 @@ export function convertResult(result: AnyResult, to: string, assumeVersion?: str
     case '040>020':
       return from040To020(result as Result040, to);
     case '040>040':
-      return from040To040(result as Result040, to);
+      return sameFamily(result as Result040, to);
     case '040>100':
       return from040To100(result as Result040, to);
     case '100>020':
@@ -172,7 +165,7 @@ export function convertResult(result: AnyResult, to: string, assumeVersion?: str
     case '100>040':
       return from100To040(result as Result, to);
     default:
-      return from100To100(result as Result, to);
+      return sameFamily(result as Result, to);
   }
 }
 
@@ -196,13 +189,12 @@ export function parsePrevResult(config: Record<string, unknown>): Result | undef
   if (p.cniVersion !== undefined && typeof p.cniVersion !== 'string') {
     throw new CniError(ErrorCode.DecodeFailure, 'prevResult.cniVersion must be a string');
   }
+  const cleaned = { ...p };
   for (const key of ['interfaces', 'ips', 'routes'] as const) {
-    if (p[key] !== undefined && p[key] !== null && !Array.isArray(p[key])) {
+    if (cleaned[key] === null) delete cleaned[key]; // null counts as absent, as Go's decoder reads it
+    else if (cleaned[key] !== undefined && !Array.isArray(cleaned[key])) {
       throw new CniError(ErrorCode.DecodeFailure, `prevResult.${key} must be an array`);
     }
   }
-  const version = configVersion(config.cniVersion);
-  const cleaned = { ...p } as Record<string, unknown>;
-  for (const key of ['interfaces', 'ips', 'routes'] as const) if (cleaned[key] === null) delete cleaned[key];
-  return toCurrentResult(cleaned as unknown as AnyResult, version);
+  return toCurrentResult(cleaned as unknown as AnyResult, configVersion(config.cniVersion));
 }

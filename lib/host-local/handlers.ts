@@ -122,5 +122,5 @@ async function status(req: ConfigRequest): Promise<void> {
   );
 }
 
-/** The host-local verbs for skel. */
-export const handlers: PluginHandlers = { add, del, check, gc, status };
+/** The host-local verbs for skel; every one present, so the bridge can call them in process. */
+export const handlers = { add, del, check, gc, status } satisfies Required<PluginHandlers>;

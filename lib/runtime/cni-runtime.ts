@@ -14,23 +14,12 @@ import { type Exec, type PluginInfo, defaultExec, getVersionInfo } from '../invo
 import { type CacheKey, type CachedAttachment, DEFAULT_CACHE_DIR, ResultCache } from './cache.ts';
 import { type NetworkConfig, type NetworkConfigList, type PluginConf, listOfOne } from './conf.ts';
 import { CacheError, ConfError, MultiError, NetworkPluginError, type Operation } from './errors.ts';
-import { type PluginCaller, callAttachment, callNetwork } from './plugin-call.ts';
+import { type AttachmentArgs, type PluginCaller, callAttachment, callNetwork } from './plugin-call.ts';
 import { gcRequest, statusRequest } from './request.ts';
 import { configForStaleDel } from './stale-del.ts';
 
 /** The arguments of one attachment operation (libcni RuntimeConf). */
-export interface RuntimeConf {
-  readonly containerId: string;
-  /** Path of the network namespace; may be empty on DEL. */
-  readonly netns: string;
-  readonly ifname: string;
-  /** CNI_ARGS as ordered pairs. */
-  readonly args?: readonly (readonly [string, string])[] | undefined;
-  /** Capability arguments; each plugin receives those it enables, in `runtimeConfig`. */
-  readonly capabilityArgs?: Readonly<Record<string, unknown>> | undefined;
-  /** Cancels the operation: the running plugin is killed and the operation fails. */
-  readonly signal?: AbortSignal | undefined;
-}
+export type RuntimeConf = AttachmentArgs;
 
 /** How a CniRuntime finds and runs plugins and where it keeps its cache. */
 export interface CniRuntimeOptions {

@@ -11,13 +11,17 @@ export interface PluginCaller {
   readonly timeoutMs: number | undefined;
 }
 
-/** The attachment a verb acts on, plus its arguments (a subset of RuntimeConf). */
+/** The attachment a verb acts on, plus its arguments (exported as RuntimeConf). */
 export interface AttachmentArgs {
   readonly containerId: string;
+  /** Path of the network namespace; may be empty on DEL. */
   readonly netns: string;
   readonly ifname: string;
+  /** CNI_ARGS as ordered pairs. */
   readonly args?: readonly (readonly [string, string])[] | undefined;
+  /** Capability arguments; each plugin receives those it enables, in `runtimeConfig`. */
   readonly capabilityArgs?: Readonly<Record<string, unknown>> | undefined;
+  /** Cancels the operation: the running plugin is killed and the operation fails. */
   readonly signal?: AbortSignal | undefined;
 }
 

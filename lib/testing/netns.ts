@@ -26,7 +26,7 @@ export interface TestNamespace {
   remove(): void;
 }
 
-/** A unique name: the prefix, the test process and random bytes, within 32 characters. */
+/** A unique name: the prefix and 8 random hex characters, cut to 32 characters. */
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`.slice(0, 32);
 }

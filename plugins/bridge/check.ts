@@ -1,10 +1,11 @@
 import { type AttachmentRequest, CniError, ErrorCode, type Interface, parsePrevResult } from '../../lib/cni/index.ts';
-import { parseCidr, ipToString, networkAddress } from '../../lib/addr/index.ts';
+import { ipToString, parseCidr } from '../../lib/addr/index.ts';
 import { selectBackend, systemRunner } from '../../lib/firewall/index.ts';
 import { NetlinkSocket, getLink, listAddresses, listRoutes } from '../../lib/netlink/index.ts';
 import { openContainerNetns, routeSocketIn } from '../../lib/netns/index.ts';
 import { parseBridgeConfig } from './config.ts';
 import { ipamClient } from './ipam.ts';
+import { masqAddress, subnetOf } from './plan.ts';
 
 function fail(what: string): never {
   throw new CniError(ErrorCode.Internal, what);
@@ -56,20 +57,16 @@ export async function check(req: AttachmentRequest): Promise<void> {
       const c = parseCidr(ip.address);
       const addr = ipToString(c.ip);
       if (!addrs.some((a) => a.address === addr && a.prefixLen === c.prefix)) fail(`address ${ip.address} is missing on ${req.ifname}`);
-      const net = `${ipToString(networkAddress(c))}/${c.prefix}`;
+      const net = subnetOf(c);
       if (!routes.some((r) => r.dst === net)) fail(`the route to ${net} is missing in ${req.netns}`);
     }
     for (const r of prev.routes ?? []) {
-      const dst = parseCidr(r.dst);
-      const dstText = `${ipToString(networkAddress(dst))}/${dst.prefix}`;
+      const dstText = subnetOf(parseCidr(r.dst));
       const found = routes.some((x) => x.dst === dstText && (!r.gw || x.gateway === r.gw));
       if (!found) fail(`route ${r.dst}${r.gw ? ` via ${r.gw}` : ''} is missing in ${req.netns}`);
     }
     if (cfg.ipMasq && cfg.ipamType) {
-      const ips = (prev.ips ?? []).map((ip) => {
-        const c = parseCidr(ip.address);
-        return { ip: ipToString(c.ip), prefixLength: c.prefix, subnet: `${ipToString(networkAddress(c))}/${c.prefix}` };
-      });
+      const ips = (prev.ips ?? []).map((ip) => masqAddress(parseCidr(ip.address)));
       await selectBackend(cfg.ipMasqBackend, systemRunner()).check({ network: cfg.network, containerId: req.containerId, ifname: req.ifname, ips });
     }
   } finally {

@@ -1,17 +1,19 @@
 import { type AttachmentRequest, CniError, type IpConfig, isCniError, parsePrevResult } from '../../lib/cni/index.ts';
-import { ipToString, networkAddress, parseCidr } from '../../lib/addr/index.ts';
+import { parseCidr } from '../../lib/addr/index.ts';
 import { type MasqAddress, systemRunner, teardownEveryBackend } from '../../lib/firewall/index.ts';
 import { type NetlinkSocket, deleteLink, getLink, listAddresses } from '../../lib/netlink/index.ts';
 import { type Netns, openContainerNetnsForDel, routeSocketIn } from '../../lib/netns/index.ts';
+import { throwCollected } from '../../lib/undo.ts';
 import { parseBridgeConfig } from './config.ts';
 import { ipamClient } from './ipam.ts';
 import { teardownMacSpoofCheck } from './macspoofchk.ts';
 import { masqBackendsInUse } from './nft-probe.ts';
+import { masqAddress } from './plan.ts';
 
-function masqAddress(address: string): MasqAddress | undefined {
+/** undefined for an address that does not parse: a DEL goes on with the others. */
+function tryMasqAddress(address: string): MasqAddress | undefined {
   try {
-    const c = parseCidr(address);
-    return { ip: ipToString(c.ip), prefixLength: c.prefix, subnet: `${ipToString(networkAddress(c))}/${c.prefix}` };
+    return masqAddress(parseCidr(address));
   } catch {
     return undefined;
   }
@@ -64,8 +66,7 @@ function stepError(step: string, e: unknown): Error {
 async function settleAll(steps: readonly (readonly [string, Promise<unknown> | undefined])[]): Promise<void> {
   const settled = await Promise.allSettled(steps.map(([, p]) => p));
   const errors = settled.flatMap((s, i) => (s.status === 'rejected' ? [stepError(steps[i]?.[0] ?? '?', s.reason)] : []));
-  if (errors.length === 1) throw errors[0];
-  if (errors.length) throw new AggregateError(errors, `bridge DEL: ${errors.map((e) => e.message).join('; ')}`);
+  throwCollected('bridge DEL', errors);
 }
 
 /** Runs `fn` now and turns a throw into a rejected promise, so one failed step stops no other. */
@@ -98,7 +99,7 @@ export async function del(req: AttachmentRequest): Promise<void> {
   }
   try {
     const addresses = found?.addresses.length ? found.addresses : prevResultAddresses(req);
-    const ips = addresses.map(masqAddress).filter((a): a is MasqAddress => a !== undefined);
+    const ips = addresses.map(tryMasqAddress).filter((a): a is MasqAddress => a !== undefined);
     const spec = { network: cfg.network, containerId: req.containerId, ifname: req.ifname, ips };
     const masq = cfg.ipMasq && cfg.ipamType ? attempt(() => teardownEveryBackend(masqBackendsInUse(runner), spec)) : undefined;
     const spoof = cfg.macspoofchk ? attempt(() => teardownMacSpoofCheck(runner, req)) : undefined;

@@ -17,7 +17,8 @@ export async function gc(req: GcRequest): Promise<void> {
     const valid = req.validAttachments.map((a) => ({ containerId: a.containerID, ifname: a.ifname }));
     steps.push(['masquerade GC', () => gcEveryBackend(masqBackendsInUse(systemRunner()), { network: cfg.network, valid })]);
   }
-  if (cfg.ipamType) steps.push(['IPAM GC', () => ipamClient(cfg.ipamType as string, req.path).gc(req)]);
+  const { ipamType } = cfg;
+  if (ipamType) steps.push(['IPAM GC', () => ipamClient(ipamType, req.path).gc(req)]);
   await runAll('bridge GC', steps);
 }
 

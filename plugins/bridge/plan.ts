@@ -1,5 +1,5 @@
 import { CniError, ErrorCode, type IpConfig, type Result, type Route } from '../../lib/cni/index.ts';
-import { type Family, ipToString, networkAddress, nextIp, parseCidr, parseIp } from '../../lib/addr/index.ts';
+import { type Cidr, type Family, ipToString, networkAddress, nextIp, parseCidr, parseIp } from '../../lib/addr/index.ts';
 import type { MasqAddress } from '../../lib/firewall/index.ts';
 import type { BridgeConfig } from './config.ts';
 
@@ -27,6 +27,16 @@ function familyOf(address: string): Family {
   return address.includes(':') ? 6 : 4;
 }
 
+/** The prefix with host bits cleared, as text: `10.1.0.5/16` gives `10.1.0.0/16`. */
+export function subnetOf(cidr: Cidr): string {
+  return `${ipToString(networkAddress(cidr))}/${cidr.prefix}`;
+}
+
+/** What the masquerade backends need of one container address (ADD, CHECK and DEL alike). */
+export function masqAddress(cidr: Cidr): MasqAddress {
+  return { ip: ipToString(cidr.ip), prefixLength: cidr.prefix, subnet: subnetOf(cidr) };
+}
+
 /**
  * Turns an IPAM result into the container's addresses and routes and the bridge's gateways:
  * every address is attached to the container interface; with isGateway an address without a
@@ -50,13 +60,13 @@ export function planL3(cfg: BridgeConfig, ipam: Result): L3Plan {
     const out: IpConfig = { address: ip.address, interface: CONTAINER_IF_INDEX };
     if (gateway) out.gateway = gateway;
     ips.push(out);
-    const subnet = `${ipToString(networkAddress(cidr))}/${cidr.prefix}`;
-    masq.push({ ip: ipToString(cidr.ip), prefixLength: cidr.prefix, subnet });
+    masq.push(masqAddress(cidr));
     if (cfg.isGateway && gateway) {
-      const key = `${ipToString(parseIp(gateway))}/${cidr.prefix}`;
+      const gw = ipToString(parseIp(gateway)); // canonical text: "fd00::0001" and "fd00::1" are one gateway
+      const key = `${gw}/${cidr.prefix}`;
       if (!seenGateway.has(key)) {
         seenGateway.add(key);
-        gateways.push({ family: familyOf(ip.address), ip: ipToString(parseIp(gateway)), prefixLength: cidr.prefix });
+        gateways.push({ family: familyOf(ip.address), ip: gw, prefixLength: cidr.prefix });
       }
     }
   }

@@ -2,14 +2,21 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import type { PortmapBackendName, PortmapSpec } from '../../lib/firewall/portmap/index.ts';
 
-// File name <containerID>:<ifname>: neither may contain ":", so names never collide.
 // What ADD installed, per attachment, so that DEL removes exactly that without the runtime
 // having to send the mappings again (the reference leaks rules when it does not) and without
 // listing the firewall. Only attachments with mappings get a file: a DEL without a file and
 // without mappings has nothing to do and costs one failed open.
 
-function file(stateDir: string, spec: { network: string; containerId: string; ifname: string }): string {
-  return join(stateDir, spec.network, `${spec.containerId}:${spec.ifname}`);
+/** The attachment a record belongs to. */
+interface Owner {
+  readonly network: string;
+  readonly containerId: string;
+  readonly ifname: string;
+}
+
+/** `<stateDir>/<network>/<containerID>:<ifname>`: neither may contain ":", so names never collide. */
+function file(stateDir: string, owner: Owner): string {
+  return join(stateDir, owner.network, `${owner.containerId}:${owner.ifname}`);
 }
 
 /** Records the spec atomically (temp file + rename). */
@@ -22,10 +29,7 @@ export function saveState(stateDir: string, spec: PortmapSpec, backend: PortmapB
 }
 
 /** The recorded spec, or undefined when there is none or it is unreadable. */
-export function loadState(
-  stateDir: string,
-  owner: { network: string; containerId: string; ifname: string },
-): { backend: PortmapBackendName; spec: PortmapSpec } | undefined {
+export function loadState(stateDir: string, owner: Owner): { backend: PortmapBackendName; spec: PortmapSpec } | undefined {
   try {
     const state = JSON.parse(readFileSync(file(stateDir, owner), 'utf8')) as { backend: PortmapBackendName; spec: PortmapSpec };
     const { spec } = state;
@@ -36,6 +40,6 @@ export function loadState(
 }
 
 /** Forgets an attachment; already gone is fine. */
-export function removeState(stateDir: string, owner: { network: string; containerId: string; ifname: string }): void {
+export function removeState(stateDir: string, owner: Owner): void {
   rmSync(file(stateDir, owner), { force: true });
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { masqChainName, masqComment } from '../names.ts';
 import type { CommandRunner } from '../runner.ts';
 import type { TestNetns } from '../test-netns.ts';
