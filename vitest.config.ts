@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Three populations: unit tests need nothing; integration and conformance tests need root
+// Two populations: unit tests need nothing; integration tests (conformance and examples included) need root
 // and the built dist/bin, and run one file at a time because they share the kernel.
 export default defineConfig({
   test: {
