@@ -6,7 +6,7 @@
 //   --runs N   measured rounds per workload (default 25; 3 warm-up rounds come first)
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBuilt, ensureNpmDeps, ensureSystemPackages, isRoot, root, say } from './setup.mjs';
@@ -75,7 +75,7 @@ function cni(dir, plugin, command, conf, extra = {}) {
 
 const rows = [];
 /** Runs `fn(side)` for both sides, interleaved; fn returns the ms of the measured step. */
-function compare(name, fn, { runs = RUNS, sides = ['ours', 'go'] } = {}) {
+function compare(name, fn, { runs = RUNS, sides = ['ours', 'go'], unit = 'ms' } = {}) {
   const times = Object.fromEntries(sides.map((s) => [s, []]));
   for (let i = 0; i < runs + 3; i++) {
     for (const side of sides) {
@@ -86,7 +86,7 @@ function compare(name, fn, { runs = RUNS, sides = ['ours', 'go'] } = {}) {
   const row = { workload: name, ...Object.fromEntries(sides.map((s) => [s, median(times[s])])) };
   if (row.ours !== undefined && row.go !== undefined) row.ratio = row.ours / row.go;
   rows.push(row);
-  const cells = sides.map((s) => `${s} ${row[s].toFixed(1)} ms`).join('   ');
+  const cells = sides.map((s) => `${s} ${row[s].toFixed(1)} ${unit}`).join('   ');
   console.log(`  ${name.padEnd(44)} ${cells}${row.ratio ? `   ratio ${row.ratio.toFixed(2)}` : ''}`);
   return row;
 }
@@ -180,6 +180,56 @@ for (const verb of ['ADD', 'DEL']) {
     cni(dir(side), 'bridge', 'DEL', br(side), { id: `p${i}` });
     return verb === 'ADD' ? add : del;
   });
+}
+
+console.log('\nA pod as a CRI runtime sets it up (cnitool, our runtime library: loopback network, then [bridge, portmap])');
+const confDirs = {};
+for (const side of ['ours', 'go']) {
+  const d = join(state, `netconf-${side}`);
+  mkdirSync(d, { recursive: true });
+  writeFileSync(join(d, '10-pod.conflist'), JSON.stringify({
+    cniVersion: version(side),
+    name: `benchpod-${side}`,
+    plugins: [
+      { ...br(side), name: undefined, cniVersion: undefined, bridge: `cnitsp-${side}`, ipam: { ...br(side).ipam, subnet: side === 'ours' ? '10.213.0.0/16' : '10.214.0.0/16' } },
+      { type: 'portmap', capabilities: { portMappings: true }, stateDir: join(state, 'portmap') },
+    ],
+  }));
+  writeFileSync(join(d, '99-lo.conflist'), JSON.stringify({ cniVersion: version(side), name: `benchlo-${side}`, plugins: [{ type: 'loopback' }] }));
+  confDirs[side] = d;
+}
+const cnitool = (side, verb, net, ifname, caps = '{}') =>
+  exec([join(OURS, 'cnitool'), verb, net, podPath], {
+    env: { NETCONFPATH: confDirs[side], CNI_PATH: dir(side), CNI_CACHE_DIR: join(state, `cache-${side}`), CNI_IFNAME: ifname, CAP_ARGS: caps },
+  }).ms;
+const podCaps = (side) => JSON.stringify({ portMappings: [{ hostPort: side === 'ours' ? 18090 : 18091, containerPort: 80, protocol: 'tcp' }] });
+const podAdd = (side) => cnitool(side, 'add', `benchlo-${side}`, 'lo') + cnitool(side, 'add', `benchpod-${side}`, 'eth0', podCaps(side));
+const podDel = (side) => cnitool(side, 'del', `benchpod-${side}`, 'eth0', podCaps(side)) + cnitool(side, 'del', `benchlo-${side}`, 'lo');
+compare('pod ADD (2 cnitool runs: lo, bridge+portmap)', (side) => {
+  const ms = podAdd(side);
+  podDel(side);
+  return ms;
+});
+compare('pod DEL (2 cnitool runs)', (side) => {
+  podAdd(side);
+  return podDel(side);
+});
+
+if (existsSync('/usr/bin/time')) {
+  console.log('\nPeak RSS of one plugin process (MB, /usr/bin/time)');
+  const rss = (side, plugin, command, conf, extra) => {
+    const r = spawnSync('/usr/bin/time', ['-f', '%M', join(dir(side), plugin)], {
+      input: JSON.stringify(conf),
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, CNI_COMMAND: command, CNI_CONTAINERID: extra.id, CNI_NETNS: podPath, CNI_IFNAME: 'eth0', CNI_PATH: dir(side) },
+    });
+    return Number(r.stderr.trim().split('\n').pop()) / 1024;
+  };
+  compare('bridge ADD peak RSS', (side, i) => {
+    const mb = rss(side, 'bridge', 'ADD', br(side), { id: `r${i}` });
+    cni(dir(side), 'bridge', 'DEL', br(side), { id: `r${i}` });
+    return mb;
+  }, { runs: 5, unit: 'MB' });
 }
 
 mkdirSync(join(root, '.bench'), { recursive: true });
