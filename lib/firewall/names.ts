@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha512HexOf } from './sha512.ts';
 
 // Chain names and comments are an on-host contract with the Go reference plugins: a node
 // upgraded in place (or downgraded) must find the rules the other implementation made.
@@ -6,9 +6,7 @@ import { createHash } from 'node:crypto';
 
 /** Lowercase hex of sha512 over the concatenated parts (no separator, as Go does). */
 export function sha512Hex(...parts: readonly string[]): string {
-  const h = createHash('sha512');
-  for (const p of parts) h.update(p);
-  return h.digest('hex');
+  return sha512HexOf(parts.join(''));
 }
 
 /** `CNI-` + 24 hex chars of sha512(network + containerID): the bridge/ptp masquerade chain (28 chars). */
