@@ -17,6 +17,7 @@ export const SYSTEM_PACKAGES = [
   { pkg: 'iputils-ping', file: '/usr/bin/ping', why: 'connectivity checks' },
   { pkg: 'conntrack', file: '/usr/sbin/conntrack', why: 'checking UDP conntrack cleanup' },
   { pkg: 'socat', file: '/usr/bin/socat', why: 'echo servers in the conformance checks' },
+  { pkg: 'time', file: '/usr/bin/time', why: 'peak RSS of each plugin process in npm run bench' },
 ];
 
 export function say(msg) {

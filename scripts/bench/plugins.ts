@@ -1,0 +1,100 @@
+/**
+ * Per plugin: VERSION, ADD, CHECK, DEL, each through our runtime library with the exec timed
+ * (as the Go reference's §1: loopback as [loopback] on lo; host-local as [host-local]; bridge
+ * as [bridge] (its host-local included); portmap as [bridge, portmap], counting only the
+ * portmap exec). Go portmap 1.1.1's CHECK always fails for IPv4-only pods: that shows as
+ * failures of the Go side, the bench goes on.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { NetworkConfigList } from '../../lib/runtime/index.ts';
+import type { BenchContext } from './context.ts';
+import { Samples, interleave, makeRow } from './measure.ts';
+import type { Side } from './side.ts';
+
+interface PluginWorkload {
+  readonly label: string;
+  /** The executable whose execs are counted. */
+  readonly plugin: string;
+  readonly list: (side: Side) => NetworkConfigList;
+  readonly ifname: string;
+  readonly capabilities: boolean;
+  readonly version: boolean;
+}
+
+const WORKLOADS: readonly PluginWorkload[] = [
+  { label: 'loopback', plugin: 'loopback', list: (s) => s.lists.loopback, ifname: 'lo', capabilities: false, version: true },
+  { label: 'host-local', plugin: 'host-local', list: (s) => s.lists.hostLocal, ifname: 'eth0', capabilities: false, version: true },
+  { label: 'bridge + host-local', plugin: 'bridge', list: (s) => s.lists.bridge, ifname: 'eth0', capabilities: false, version: true },
+  { label: 'portmap, 1 TCP mapping', plugin: 'portmap', list: (s) => s.lists.portmap, ifname: 'eth0', capabilities: true, version: true },
+  { label: 'host-local, 1000 reserved', plugin: 'host-local', list: (s) => s.lists.hostLocalFull, ifname: 'eth0', capabilities: false, version: false },
+];
+
+const VERBS = ['ADD', 'CHECK', 'DEL'] as const;
+
+export async function perPlugin(ctx: BenchContext): Promise<void> {
+  const { config, sides } = ctx;
+  ctx.pods.ensure(sides, 1);
+  for (const side of sides) reserveThousand(side);
+  for (const w of WORKLOADS) {
+    const samples = new Samples();
+    const contenders = sides.map((side) => (s: Samples, round: number) => pluginRound(side, w, round, s));
+    await interleave(config.runs, config.warmup, contenders, samples);
+    const verbs = w.version ? (['VERSION', ...VERBS] as const) : VERBS;
+    for (const verb of verbs) {
+      const note =
+        w.plugin === 'portmap' && verb === 'CHECK' ? 'Go portmap 1.1.1 CHECK fails for IPv4-only pods (fixed upstream in 1.3.0)' : undefined;
+      ctx.addRow(makeRow('plugins', `${w.label} ${verb}`, samples, { ours: `ours ${verb}`, go: `go ${verb}` }, note ? { note } : {}));
+    }
+  }
+}
+
+/** One round on one side: VERSION (when asked), ADD, CHECK, DEL of one attachment. */
+async function pluginRound(side: Side, w: PluginWorkload, round: number, s: Samples): Promise<void> {
+  const list = w.list(side);
+  if (w.version) {
+    try {
+      await side.runtime.getVersionInfo(w.plugin);
+      record(s, side, w, 'VERSION', '');
+    } catch (e) {
+      side.log.take('');
+      s.fail(`${side.name} VERSION`, (e as Error).message);
+    }
+  }
+  const rt = {
+    containerId: side.roundId(list.name, round),
+    netns: side.podPath(1),
+    ifname: w.ifname,
+    capabilityArgs: w.capabilities ? side.portMappings(0) : undefined,
+  };
+  const ops = {
+    ADD: () => side.runtime.addNetworkList(list, rt),
+    CHECK: () => side.runtime.checkNetworkList(list, rt),
+    DEL: () => side.runtime.delNetworkList(list, rt),
+  };
+  for (const verb of VERBS) {
+    try {
+      await ops[verb]();
+      record(s, side, w, verb, rt.containerId);
+    } catch (e) {
+      side.log.take(rt.containerId);
+      s.fail(`${side.name} ${verb}`, (e as Error).message);
+    }
+  }
+}
+
+/** Adds up the execs of the workload's plugin for one verb. */
+function record(s: Samples, side: Side, w: PluginWorkload, verb: string, containerId: string): void {
+  const execs = side.log.take(containerId).filter((r) => r.plugin === w.plugin && r.command === verb);
+  if (execs.length === 0) s.fail(`${side.name} ${verb}`, `no ${w.plugin} ${verb} exec seen`);
+  else s.add(`${side.name} ${verb}`, execs.reduce((sum, r) => sum + r.ms, 0));
+}
+
+/** 1,000 addresses already taken in the "1000 reserved" list's /16, in host-local's file format. */
+function reserveThousand(side: Side): void {
+  const dir = join(side.dirs.ipam, side.lists.hostLocalFull.name);
+  mkdirSync(dir, { recursive: true });
+  for (let k = 0; k < 1000; k++) {
+    writeFileSync(join(dir, `10.${side.fullOctet}.${100 + (k >> 8)}.${k & 255}`), `filler${k}\r\neth0`, { mode: 0o600 });
+  }
+}
