@@ -8,7 +8,7 @@ export type DelegateEnv = Readonly<Record<string, string | undefined>>;
 
 /** Options of a delegation; the defaults are what a plugin in production wants. */
 export interface DelegateOptions extends ExecOptions {
-  /** @default createExec() over node:child_process (cheap to load; see spawn.ts) */
+  /** @default createExec() over posix_spawn (posixSpawner: no node:child_process to load, no fork) */
   readonly exec?: Exec | undefined;
 }
 

@@ -2,7 +2,8 @@ import { basename } from 'node:path';
 import { ExecError, type PluginContext } from './errors.ts';
 import { pluginFailure } from './failure.ts';
 import { findInPath } from './find.ts';
-import { type Spawner, childProcessSpawner } from './spawn.ts';
+import { posixSpawner } from './posix-spawn.ts';
+import type { Spawner } from './spawn.ts';
 
 /** Per-run options. */
 export interface ExecOptions {
@@ -37,7 +38,10 @@ export interface Exec {
 
 /** How createExec runs processes; every field has a production default. */
 export interface CreateExecOptions {
-  /** Starts the processes. @default childProcessSpawner() */
+  /**
+   * Starts the processes. @default posixSpawner(): no node:child_process in a plugin bundle
+   * (childProcessSpawner and execaSpawner remain for callers that want them).
+   */
   readonly spawner?: Spawner | undefined;
   /**
    * Receives the plugin's stderr after each run; false drops it.
@@ -60,7 +64,7 @@ const BUSY_DELAY_MS = 1000;
  * Unlike Go, a plugin that stays busy on every attempt is an error, not an empty success.
  */
 export function createExec(options: CreateExecOptions = {}): Exec {
-  const spawner = options.spawner ?? childProcessSpawner();
+  const spawner = options.spawner ?? posixSpawner();
   const sleep = options.sleep ?? sleepFor;
   const forward = options.stderr === undefined ? writeStderr : options.stderr;
   return {

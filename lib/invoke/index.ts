@@ -7,6 +7,7 @@ export { execaSpawner } from './execa-spawn.ts';
 export { type FakeAnswer, type FakeCall, type FakeExec, type FakePlugin, fakeExec, fakeSpawner } from './fake-exec.ts';
 export { pluginFailure } from './failure.ts';
 export { findInPath, splitCniPath } from './find.ts';
+export { posixSpawner } from './posix-spawn.ts';
 export { decodeResult, execPluginWithResult, stdinVersion } from './result.ts';
 export { type SpawnOutcome, type SpawnRequest, type Spawner, childProcessSpawner } from './spawn.ts';
 export { type PluginInfo, decodeVersionInfo, getVersionInfo } from './version-info.ts';

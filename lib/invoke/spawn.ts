@@ -37,9 +37,9 @@ export interface SpawnOutcome {
 export type Spawner = (request: SpawnRequest) => Promise<SpawnOutcome>;
 
 /**
- * The spawner over node:child_process. Delegation uses it because it costs ~1.5 ms to load in
- * a bundle, against ~22 ms for execa (measured on this machine, Node 20, bundled cjs); a
- * plugin that delegates to IPAM pays that on every ADD and DEL.
+ * The spawner over node:child_process, for callers that cannot load koffi. Plugins delegate
+ * through posixSpawner instead: loading node:child_process (~6 ms) and forking the whole Node
+ * process (~4 ms) cost every delegating ADD and DEL; execa would cost ~22 ms more.
  */
 export function childProcessSpawner(): Spawner {
   return (request) =>

@@ -1,6 +1,7 @@
 /**
  * lib/sys: the only module that talks to libc (through koffi). Everything here is
- * synchronous and throws SysError carrying errno, code and syscall.
+ * synchronous and throws SysError carrying errno, code and syscall, except the outcome of
+ * startProcess, which is collected from timers while the child runs.
  */
 export { SysError, errnoName, errnoMessage } from './errors.ts';
 export type { SysErrorOptions } from './errors.ts';
@@ -37,3 +38,5 @@ export {
 export { flock } from './flock.ts';
 export type { FlockOperation, FlockOptions } from './flock.ts';
 export { NSFS_MAGIC, PROC_SUPER_MAGIC, statfsType, fstatfsType } from './statfs.ts';
+export { startProcess } from './spawn.ts';
+export type { ProcessOutcome, RunningProcess, StartProcessRequest } from './spawn.ts';
