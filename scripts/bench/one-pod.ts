@@ -42,6 +42,17 @@ export async function onePod(ctx: BenchContext): Promise<void> {
   }
   ctx.details.firstPodAdd = first;
 
+  // containerd's default: both networks at once (go-cni Setup); DEL stays serial there too
+  const together = new Samples();
+  const concurrent = sides.map((side) => async (s: Samples) => {
+    const add = await addPod(side, 1, { concurrent: true });
+    await delPod(side, 1);
+    if (add.error) s.fail(`${side.name} ADD`, add.error);
+    else s.add(`${side.name} ADD`, add.ms);
+  });
+  await interleave(config.runs, config.warmup, concurrent, together);
+  ctx.addRow(makeRow('pod', 'pod ADD, both networks at once (containerd go-cni Setup)', together, { ours: 'ours ADD', go: 'go ADD' }));
+
   // The same pod through cnitool (ours, for both sides: only CNI_PATH differs).
   const cnitool = new Samples();
   const confDirs = new Map(sides.map((side) => [side, writeConfDir(side, config.state)]));
