@@ -31,31 +31,3 @@ export class UndoStack {
     return errors;
   }
 }
-
-/**
- * Runs every teardown step even when some fail (DEL and GC must be exhaustive), then throws
- * the failures, each prefixed with its step's name, as {@link throwCollected} does.
- */
-export async function runAll(label: string, steps: readonly (readonly [string, () => unknown])[]): Promise<void> {
-  const errors: Error[] = [];
-  for (const [name, step] of steps) {
-    try {
-      await step();
-    } catch (e) {
-      // a protocol error (numeric code, e.g. a delegated IPAM's) travels as itself to keep its
-      // code; anything else is named after its step
-      const coded = e instanceof Error && typeof (e as Error & { code?: unknown }).code === 'number';
-      errors.push(coded ? (e as Error) : new Error(`${name}: ${(e as Error)?.message ?? String(e)}`, { cause: e }));
-    }
-  }
-  throwCollected(label, errors);
-}
-
-/**
- * Throws what an exhaustive teardown collected: nothing for none, a single error as itself
- * (a CniError keeps its code), several as one AggregateError naming each.
- */
-export function throwCollected(label: string, errors: readonly Error[]): void {
-  if (errors.length === 1) throw errors[0];
-  if (errors.length) throw new AggregateError(errors, `${label}: ${errors.map((e) => e.message).join('; ')}`);
-}

@@ -29,3 +29,4 @@ export {
   specHasPrevResultOnDel,
 } from './version.ts';
 export { parseMac, readArray, readBool, readEnum, readInt, readObject, readString } from './fields.ts';
+export { type RunningStep, type TeardownStep, runSteps, settleSteps, startStep, stepError, throwCollected } from './teardown.ts';

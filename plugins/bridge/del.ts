@@ -1,9 +1,8 @@
-import { type AttachmentRequest, CniError, type IpConfig, isCniError, parsePrevResult } from '../../lib/cni/index.ts';
+import { type AttachmentRequest, type IpConfig, parsePrevResult, settleSteps, startStep } from '../../lib/cni/index.ts';
 import { parseCidr } from '../../lib/addr/index.ts';
 import { type MasqAddress, systemRunner, teardownEveryBackend } from '../../lib/firewall/index.ts';
 import { type NetlinkSocket, deleteLink, getLink, listAddresses } from '../../lib/netlink/index.ts';
 import { type Netns, openContainerNetnsForDel, routeSocketIn } from '../../lib/netns/index.ts';
-import { throwCollected } from '../../lib/undo.ts';
 import { parseBridgeConfig } from './config.ts';
 import { ipamClient } from './ipam.ts';
 import { teardownMacSpoofCheck } from './macspoofchk.ts';
@@ -56,28 +55,6 @@ function findContainerInterface(netns: string, ifname: string): Found | undefine
   }
 }
 
-/** Prefixes an error with the step it failed in, keeping a CNI error's code (e.g. IPAM's own). */
-function stepError(step: string, e: unknown): Error {
-  if (isCniError(e)) return new CniError(e.code, `${step}: ${e.msg}`, e.details, { cause: e });
-  return new Error(`${step}: ${(e as Error)?.message ?? String(e)}`, { cause: e });
-}
-
-/** Waits for every step, then throws one error naming each failure (DEL must be exhaustive). */
-async function settleAll(steps: readonly (readonly [string, Promise<unknown> | undefined])[]): Promise<void> {
-  const settled = await Promise.allSettled(steps.map(([, p]) => p));
-  const errors = settled.flatMap((s, i) => (s.status === 'rejected' ? [stepError(steps[i]?.[0] ?? '?', s.reason)] : []));
-  throwCollected('bridge DEL', errors);
-}
-
-/** Runs `fn` now and turns a throw into a rejected promise, so one failed step stops no other. */
-function attempt(fn: () => unknown): Promise<unknown> {
-  try {
-    return Promise.resolve(fn());
-  } catch (e) {
-    return Promise.reject(e);
-  }
-}
-
 /**
  * DEL: remove the container interface, the masquerade rules, the MAC spoof check and the IPAM
  * reservation, each independently: an empty CNI_NETNS or a vanished namespace still releases
@@ -101,13 +78,13 @@ export async function del(req: AttachmentRequest): Promise<void> {
     const addresses = found?.addresses.length ? found.addresses : prevResultAddresses(req);
     const ips = addresses.map(tryMasqAddress).filter((a): a is MasqAddress => a !== undefined);
     const spec = { network: cfg.network, containerId: req.containerId, ifname: req.ifname, ips };
-    const masq = cfg.ipMasq && cfg.ipamType ? attempt(() => teardownEveryBackend(masqBackendsInUse(runner), spec)) : undefined;
-    const spoof = cfg.macspoofchk ? attempt(() => teardownMacSpoofCheck(runner, req)) : undefined;
+    const masq = cfg.ipMasq && cfg.ipamType ? startStep(() => teardownEveryBackend(masqBackendsInUse(runner), spec)) : undefined;
+    const spoof = cfg.macspoofchk ? startStep(() => teardownMacSpoofCheck(runner, req)) : undefined;
     const own = found;
-    const unlink = attempt(() => own?.index !== undefined && deleteLink(own.ctr, own.index));
+    const unlink = startStep(() => own?.index !== undefined && deleteLink(own.ctr, own.index));
     const ipamType = cfg.ipamType;
     const ipam = ipamType ? unlink.catch(() => {}).then(() => ipamClient(ipamType, req.path).del(req)) : undefined;
-    await settleAll([
+    await settleSteps('bridge DEL', [
       ['open the container namespace', lookupError === undefined ? undefined : Promise.reject(lookupError)],
       ['delete the container interface', unlink],
       ['release the IPAM address', ipam],

@@ -1,6 +1,5 @@
-import { CniError, type ConfigRequest, ErrorCode, type GcRequest } from '../../lib/cni/index.ts';
+import { CniError, type ConfigRequest, ErrorCode, type GcRequest, runSteps } from '../../lib/cni/index.ts';
 import { NoFirewallBackendError, gcEveryBackend, selectBackend, systemRunner } from '../../lib/firewall/index.ts';
-import { runAll } from '../../lib/undo.ts';
 import { parseBridgeConfig } from './config.ts';
 import { ipamClient } from './ipam.ts';
 import { masqBackendsInUse } from './nft-probe.ts';
@@ -19,7 +18,7 @@ export async function gc(req: GcRequest): Promise<void> {
   }
   const { ipamType } = cfg;
   if (ipamType) steps.push(['IPAM GC', () => ipamClient(ipamType, req.path).gc(req)]);
-  await runAll('bridge GC', steps);
+  await runSteps('bridge GC', steps);
 }
 
 /** STATUS: can an ADD succeed? IPAM must say so, and masquerade needs a firewall tool. */

@@ -1,9 +1,8 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type AttachmentRequest, CniError, type ConfigRequest, ErrorCode, type GcRequest, type Result, parsePrevResult } from '../../lib/cni/index.ts';
+import { type AttachmentRequest, CniError, type ConfigRequest, ErrorCode, type GcRequest, type Result, parsePrevResult, runSteps } from '../../lib/cni/index.ts';
 import { systemRunner } from '../../lib/firewall/index.ts';
 import type { PortmapSpec, PortmapTeardownTarget } from '../../lib/firewall/portmap/index.ts';
-import { runAll } from '../../lib/undo.ts';
 import { chooseBackend, installedBackends } from './backends.ts';
 import { type PortmapConfig, containerAddresses, parsePortmapConfig } from './config.ts';
 import { allowLocalhostTo, flushUdpConntrack } from './host.ts';
@@ -79,7 +78,7 @@ export async function del(req: AttachmentRequest): Promise<void> {
   const runner = systemRunner();
   // the recorded backend alone when known; otherwise every installed one
   const backends = installedBackends(runner).filter((b) => !state || b.name === state.backend);
-  await runAll('portmap DEL', backends.map((b) => [`${b.name} teardown`, () => b.teardown(found)] as const));
+  await runSteps('portmap DEL', backends.map((b) => [`${b.name} teardown`, () => b.teardown(found)] as const));
   if ('snat' in found) flushUdpConntrack(found as PortmapSpec);
   removeState(cfg.stateDir, owner);
 }
@@ -106,7 +105,7 @@ export async function gc(req: GcRequest): Promise<void> {
   const valid = req.validAttachments.map((a) => ({ containerId: a.containerID, ifname: a.ifname }));
   const keep = new Set(valid.map((a) => `${a.containerId}:${a.ifname}`));
   const runner = systemRunner();
-  await runAll('portmap GC', [
+  await runSteps('portmap GC', [
     ...installedBackends(runner).map((b) => [`${b.name} GC`, () => b.gc(cfg.network, valid)] as const),
     ['state records', () => {
       let names: string[] = [];
