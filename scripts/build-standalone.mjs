@@ -9,14 +9,26 @@
 //     cache .standalone/node with `npm install --no-save --prefix`, never into package.json.
 //  2. esbuild bundles scripts/standalone-entry.ts (the multi-call dispatcher) to one CommonJS
 //     file, with `koffi` aliased to scripts/standalone-koffi.cjs and koffi.node's sha256 baked in.
-//  3. Node 24 turns it into a SEA blob with koffi.node as an asset and execArgvExtension "none"
-//     (NODE_OPTIONS is ignored). useCodeCache by default: measured here (Node 24, stripped,
-//     interleaved, median of 40) a loopback ADD takes 57-59 ms with useCodeCache against 64-65 ms
-//     with useSnapshot, and VERSION 51.6 against 57.6 ms; --snapshot builds with useSnapshot.
-//  4. A copy of the Node 24 binary is stripped (--no-strip keeps the symbols) and postject
+//  3. That Node 24, in a child process, writes a V8 code cache of EVERY function of the bundle
+//     (wrapped as a CommonJS function), as build.mjs does for dist/bin: compiled with --no-lazy,
+//     serialised after --lazy is back on, so the flag hash matches a normal process.
+//  4. Node 24 turns the tiny scripts/standalone-main.cjs into a SEA blob (useCodeCache) with the
+//     wrapped bundle, its code cache and koffi.node as assets, and execArgvExtension "none"
+//     (NODE_OPTIONS is ignored). The stub compiles the bundle with the cache (CNI_TS_DEBUG=1 says
+//     on stderr when V8 rejects it). Measured (Node 24, stripped, interleaved, median of 40, a
+//     busy 2-CPU machine), against the bundle itself as main with useCodeCache (top level only):
+//     bridge ADD 81.5 against 105.1 ms, loopback ADD 54.1 against 60.3, but VERSION 54.1 against
+//     51.2 (deserialising the 1.1 MB cache of the whole suite costs about 3-5 ms). Without
+//     useCodeCache for the stub: no measurable difference (kept).
+//  5. A copy of the Node 24 binary is stripped (--no-strip keeps the symbols) and postject
 //     injects the blob.
 //
-// Options: --snapshot (useSnapshot instead of useCodeCache), --no-strip, --quiet.
+// --snapshot builds the previous way instead: the bundle itself is the main, with useSnapshot and
+// no full code cache, because a process started from a user-land snapshot rejects every code
+// cache made by a normal process (checked with Node 24, even for a trivial script). It was also
+// measured slower: loopback ADD 64-65 ms with useSnapshot against 57-59 with useCodeCache.
+//
+// Options: --snapshot (useSnapshot, no full code cache), --no-strip, --quiet.
 import { build } from 'esbuild';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -91,10 +103,41 @@ async function bundle(koffiHash) {
     minify: true,
     legalComments: 'none',
     alias: { koffi: join(root, 'scripts', 'standalone-koffi.cjs') },
-    define: { __CNI_TS_KOFFI_SHA256__: JSON.stringify(koffiHash) },
+    define: { __CNI_TS_KOFFI_SHA256__: JSON.stringify(koffiHash), __CNI_TS_SNAPSHOT__: String(useSnapshot) },
     logLevel: 'warning',
   });
   return outfile;
+}
+
+/**
+ * Wraps the bundle as a CommonJS function (the asset the stub compiles, byte for byte) and
+ * writes a code cache of EVERY function in it, as build.mjs does for dist/bin: compiled with
+ * V8's lazy compilation off, serialised with it back on (V8 rejects a cache whose flag hash
+ * differs from the running process). Runs in a child of the SEA's own Node binary, the only V8
+ * that accepts the cache, and checks the cache is accepted there. Returns the cache file, or
+ * undefined (with a warning) when it could not be made: the SEA then only compiles lazily.
+ */
+function writeCodeCache(node, bundleFile) {
+  const wrapped = join(work, 'cni-ts.js');
+  writeFileSync(wrapped, `(function (exports, require, module, __filename, __dirname) {${readFileSync(bundleFile, 'utf8')}\n})`);
+  const cacheFile = `${wrapped}.v8`;
+  const script = `
+const v8 = require('node:v8'), vm = require('node:vm'), fs = require('node:fs');
+const [file, cache] = process.argv.slice(1);
+const code = fs.readFileSync(file, 'utf8');
+v8.setFlagsFromString('--no-lazy');
+const s = new vm.Script(code, { filename: file });
+v8.setFlagsFromString('--lazy');
+fs.writeFileSync(cache, s.createCachedData());
+const check = new vm.Script(code, { filename: file, cachedData: fs.readFileSync(cache) });
+if (check.cachedDataRejected) { fs.rmSync(cache); process.exitCode = 3; }`;
+  try {
+    execFileSync(node, ['-e', script, wrapped, cacheFile], { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
+    return { wrapped, cacheFile };
+  } catch (e) {
+    console.warn(`build:standalone: no code cache (${e.status === 3 ? 'V8 rejected it' : String(e.stderr ?? e).trim()})`);
+    return { wrapped, cacheFile: undefined };
+  }
 }
 
 export async function buildStandalone() {
@@ -106,7 +149,15 @@ export async function buildStandalone() {
   const koffiBytes = readFileSync(koffiNative());
   const koffiHash = createHash('sha256').update(koffiBytes).digest('hex');
   writeFileSync(join(work, 'koffi.node'), koffiBytes);
-  const main = await bundle(koffiHash);
+  const bundled = await bundle(koffiHash);
+  const assets = { 'koffi.node': join(work, 'koffi.node') };
+  let main = bundled;
+  if (!useSnapshot) {
+    const { wrapped, cacheFile } = writeCodeCache(node, bundled);
+    main = join(root, 'scripts', 'standalone-main.cjs');
+    assets['cni-ts.js'] = wrapped;
+    if (cacheFile) assets['cni-ts.js.v8'] = cacheFile;
+  }
 
   const blob = join(work, 'sea.blob');
   const config = {
@@ -116,10 +167,10 @@ export async function buildStandalone() {
     useSnapshot,
     useCodeCache: !useSnapshot,
     execArgvExtension: 'none',
-    assets: { 'koffi.node': join(work, 'koffi.node') },
+    assets,
   };
   writeFileSync(join(work, 'sea-config.json'), `${JSON.stringify(config, null, 2)}\n`);
-  say(`SEA blob with ${useSnapshot ? 'useSnapshot' : 'useCodeCache'} (Node ${NODE_MAJOR})`);
+  say(`SEA blob with ${useSnapshot ? 'useSnapshot' : `a full code cache of the bundle${assets['cni-ts.js.v8'] ? '' : ' (MISSING)'}`} (Node ${NODE_MAJOR})`);
   run(node, ['--disable-warning=ExperimentalWarning', '--experimental-sea-config', join(work, 'sea-config.json')], { cwd: work });
 
   rmSync(out, { recursive: true, force: true });

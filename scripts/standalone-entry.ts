@@ -4,8 +4,12 @@
 // that name (`process.execPath` has the symlinks resolved), and user arguments start at argv[2].
 // `cni-ts <name> [args]` works too. The plugin mains run pluginMain when they are evaluated, so
 // only the selected one is required; esbuild turns each require into a lazy module init.
+// By default this bundle is not the SEA's main: scripts/standalone-main.cjs runs it from an
+// embedded asset with a full V8 code cache. With --snapshot it is the main itself.
 import { basename } from 'node:path';
-import * as v8 from 'node:v8';
+
+/** Set by build-standalone.mjs: true when the bundle runs at build time to make a snapshot. */
+declare const __CNI_TS_SNAPSHOT__: boolean;
 
 /** The names this binary answers to. */
 const NAMES = ['bridge', 'host-local', 'portmap', 'loopback', 'cnitool'] as const;
@@ -47,8 +51,8 @@ function main(): void {
 }
 
 // With --snapshot (useSnapshot) the bundle runs at build time; the work belongs to the
-// deserialised process.
-// Evaluating the library modules into the snapshot as well (all but the mains) was measured and
-// is slower still: a bigger heap to deserialise (Node 24, loopback ADD 69.5 ms against 64.6 ms).
-if (v8.startupSnapshot?.isBuildingSnapshot()) v8.startupSnapshot.setDeserializeMainFunction(main);
+// deserialised process. Evaluating the library modules into the snapshot as well (all but the
+// mains) was measured and is slower still: a bigger heap to deserialise (Node 24, loopback ADD
+// 69.5 ms against 64.6 ms). The define keeps node:v8 out of the default build.
+if (__CNI_TS_SNAPSHOT__) require('node:v8').startupSnapshot.setDeserializeMainFunction(main);
 else main();

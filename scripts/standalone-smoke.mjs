@@ -4,8 +4,11 @@
 //  2. loopback ADD in a fresh namespace brings lo up;
 //  3. bridge + host-local ADD, CHECK and DEL, the bridge running inside a throwaway "node"
 //     namespace (never the root namespace) and finding host-local through CNI_PATH=dist/standalone.
+//  4. with CNI_TS_DEBUG=1 the executable says nothing on stderr: its full code cache was accepted.
 // With --bench [N] it then measures cold start, interleaved, median of N (default 20):
-// `node -e 0`, dist/bin/loopback ADD and dist/standalone/loopback ADD.
+// `node -e 0`, and for dist/bin and dist/standalone loopback VERSION (Node started), loopback
+// ADD and bridge + host-local ADD; --baseline DIR (repeatable) adds another standalone build,
+// e.g. a copy of an older dist/standalone.
 // Not part of `npm test` or CI. Exits 1 on the first failed check; namespaces are always removed.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -19,6 +22,7 @@ const sea = join(root, 'dist', 'standalone');
 const bin = join(root, 'dist', 'bin');
 const benchAt = process.argv.indexOf('--bench');
 const benchN = benchAt < 0 ? 0 : Number(process.argv[benchAt + 1] ?? '') || 20;
+const baselines = process.argv.flatMap((a, i) => (a === '--baseline' && process.argv[i + 1] ? [process.argv[i + 1]] : []));
 
 const namespaces = [];
 const dirs = [];
@@ -76,6 +80,8 @@ function functional() {
 
   const v = plugin(loopback, { command: 'VERSION', extraEnv: { NODE_OPTIONS: '--require /nonexistent.js' } });
   check(v.code === 0 && v.json?.supportedVersions?.includes('1.1.0'), 'loopback VERSION (with a hostile NODE_OPTIONS)', v.stdout + v.stderr);
+  const dbg = plugin(loopback, { command: 'VERSION', extraEnv: { CNI_TS_DEBUG: '1' } });
+  check(dbg.code === 0 && dbg.stderr === '', 'the full code cache is accepted (CNI_TS_DEBUG=1 prints nothing)', dbg.stderr);
 
   const pod = netns('pod');
   sh('ip', ['netns', 'exec', pod, 'ip', 'link', 'set', 'lo', 'down']);
@@ -131,25 +137,64 @@ function timeOnce(fn) {
   return ms;
 }
 
-function bench(n) {
+/** A bridge + host-local network in its own node and pod namespaces, for timing ADD. */
+function bridgeCase(dir, label) {
+  const node = netns('bnode');
+  const pod = netns('bpod');
+  const dataDir = mkdtempSync(join(tmpdir(), 'cnits-sea-'));
+  dirs.push(dataDir);
+  const conf = { cniVersion: '1.1.0', name: 'sea-bench', type: 'bridge', bridge: 'seabr0', isGateway: true, ipam: { type: 'host-local', subnet: '10.78.0.0/24', dataDir } };
+  const opts = { config: conf, netns: pod, ifname: 'eth0', path: dir, inNs: node, containerId: `bench-${label.replace(/[^a-zA-Z0-9]/g, '-')}` };
+  return {
+    run: () => plugin(join(dir, 'bridge'), { ...opts, command: 'ADD' }),
+    after: () => {
+      const r = plugin(join(dir, 'bridge'), { ...opts, command: 'DEL' });
+      if (r.code !== 0) throw new Error(`${label} bridge DEL failed: ${r.stdout}${r.stderr}`);
+    },
+  };
+}
+
+/**
+ * Cold start, interleaved, median of n: `node -e 0`, then for dist/bin, dist/standalone and
+ * any --baseline DIR (another standalone build): loopback VERSION with Node started (dist/bin
+ * through `node`, past its sh fast path), loopback ADD, and bridge + host-local ADD (its DEL
+ * runs between rounds, untimed).
+ */
+function bench(n, baselines) {
   const pod = netns('bench');
   const lo = { cniVersion: '1.1.0', name: 'sea-lo', type: 'loopback' };
-  const cases = {
-    'node -e 0': () => sh('node', ['-e', '0'], { env: { PATH: process.env.PATH } }),
-    'dist/bin/loopback ADD': () => plugin(join(bin, 'loopback'), { command: 'ADD', config: lo, netns: pod, ifname: 'lo' }),
-    'dist/standalone/loopback ADD': () => plugin(join(sea, 'loopback'), { command: 'ADD', config: lo, netns: pod, ifname: 'lo' }),
-  };
+  const env = { PATH: process.env.PATH };
+  const cases = { 'node -e 0': { run: () => sh('node', ['-e', '0'], { env }) } };
+  const targets = [['dist/bin', bin], ['dist/standalone', sea], ...baselines.map((d, i) => [`baseline${baselines.length > 1 ? i + 1 : ''} ${d}`, d])];
+  for (const [label, dir] of targets) {
+    if (!existsSync(join(dir, 'loopback'))) throw new Error(`${dir}/loopback missing (npm run build / build:standalone first)`);
+    const loopback = join(dir, 'loopback');
+    cases[`${label} VERSION`] = {
+      run: () => (dir === bin ? sh('node', [loopback], { env: { ...env, CNI_COMMAND: 'VERSION' } }) : plugin(loopback, { command: 'VERSION' })),
+    };
+    cases[`${label} loopback ADD`] = { run: () => plugin(loopback, { command: 'ADD', config: lo, netns: pod, ifname: 'lo' }) };
+    cases[`${label} bridge ADD`] = bridgeCase(dir, label.split(' ')[0]);
+  }
   const times = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
-  for (const fn of Object.values(cases)) fn(); // warm the page cache
-  for (let i = 0; i < n; i++) for (const [k, fn] of Object.entries(cases)) times[k].push(timeOnce(fn));
+  for (const c of Object.values(cases)) {
+    timeOnce(c.run); // warm the page cache
+    c.after?.();
+  }
+  for (let i = 0; i < n; i++) {
+    for (const [k, c] of Object.entries(cases)) {
+      times[k].push(timeOnce(c.run));
+      c.after?.();
+    }
+  }
   console.log(`cold start, interleaved, median of ${n} (ms):`);
-  for (const [k, xs] of Object.entries(times)) console.log(`  ${k.padEnd(30)} ${median(xs).toFixed(1)}  (min ${Math.min(...xs).toFixed(1)})`);
+  const width = Math.max(...Object.keys(times).map((k) => k.length)) + 2;
+  for (const [k, xs] of Object.entries(times)) console.log(`  ${k.padEnd(width)} ${median(xs).toFixed(1)}  (min ${Math.min(...xs).toFixed(1)})`);
 }
 
 try {
   if (process.getuid?.() !== 0) throw new Error('run as root (it creates network namespaces)');
   functional();
-  if (benchN) bench(benchN);
+  if (benchN) bench(benchN, baselines);
 } catch (e) {
   check(false, 'unexpected error', String(e?.stack ?? e));
 } finally {
