@@ -63,28 +63,32 @@ script.runInThisContext().call(m.exports, m.exports, require('node:module').crea
 }
 
 /**
- * Writes a code cache holding EVERY function of the bundle, not only the top level: compiled
+ * Writes a code cache holding EVERY function of a script, not only its top level: compiled
  * with V8's lazy compilation off, then serialised with it back on, because the flag hash in
- * the cache must match a normal process or V8 rejects it. A plugin process then finds each
- * function it calls already compiled. Runs in a child so the flags never touch this process.
- * Made for this Node binary; with another (CNI_TS_NODE) the stub compiles as usual.
+ * the cache must match a normal process or V8 rejects it. A process then finds each function
+ * it calls already compiled. Runs in a child of `node` (the only V8 that will accept the
+ * cache) so the flags never touch this process, and checks the cache is accepted there.
+ * `wrap` compiles the file inside the CommonJS wrapper the stubs use. Returns whether it
+ * worked; without a cache a process is only slower, so failure is a warning.
  */
-function writeCodeCache(bundle) {
+export function writeFullCodeCache({ node = process.execPath, file, cache, wrap, label = 'build' }) {
   const script = `
 const v8 = require('node:v8'), vm = require('node:vm'), fs = require('node:fs');
-const [file, cache] = process.argv.slice(1);
+const [file, cache, wrap] = process.argv.slice(1);
+const text = fs.readFileSync(file, 'utf8');
+const code = wrap === '1' ? \`(function (exports, require, module, __filename, __dirname) {\${text}\\n})\` : text;
 v8.setFlagsFromString('--no-lazy');
-const code = \`(function (exports, require, module, __filename, __dirname) {\${fs.readFileSync(file, 'utf8')}\\n})\`;
 const s = new vm.Script(code, { filename: file });
 v8.setFlagsFromString('--lazy');
 fs.writeFileSync(cache, s.createCachedData());
 const check = new vm.Script(code, { filename: file, cachedData: fs.readFileSync(cache) });
 if (check.cachedDataRejected) { fs.rmSync(cache); process.exitCode = 3; }`;
   try {
-    execFileSync(process.execPath, ['-e', script, bundle, `${bundle}${cacheSuffix(process.version, process.arch)}`], { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
+    execFileSync(node, ['-e', script, file, cache, wrap ? '1' : '0'], { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
+    return true;
   } catch (e) {
-    // only slower without it: say so and go on
-    console.warn(`build: no code cache for ${bundle} (${e.status === 3 ? 'V8 rejected it' : String(e.stderr ?? e).trim()})`);
+    console.warn(`${label}: no code cache for ${file} (${e.status === 3 ? 'V8 rejected it' : String(e.stderr ?? e).trim()})`);
+    return false;
   }
 }
 
@@ -126,7 +130,7 @@ export async function buildAll({ quiet = false, outDir = out } = {}) {
       assetNames: '[name]-[hash]',
       logLevel: 'warning',
     });
-    writeCodeCache(bundle);
+    writeFullCodeCache({ file: bundle, cache: `${bundle}${cacheSuffix(process.version, process.arch)}`, wrap: true });
     const exe = join(outDir, name);
     writeFileSync(exe, preamble(name !== 'cnitool') + stub(name));
     chmodSync(exe, 0o755);

@@ -30,6 +30,7 @@
 //
 // Options: --snapshot (useSnapshot, no full code cache), --no-strip, --quiet.
 import { build } from 'esbuild';
+import { writeFullCodeCache } from '../build.mjs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
@@ -121,23 +122,8 @@ function writeCodeCache(node, bundleFile) {
   const wrapped = join(work, 'cni-ts.js');
   writeFileSync(wrapped, `(function (exports, require, module, __filename, __dirname) {${readFileSync(bundleFile, 'utf8')}\n})`);
   const cacheFile = `${wrapped}.v8`;
-  const script = `
-const v8 = require('node:v8'), vm = require('node:vm'), fs = require('node:fs');
-const [file, cache] = process.argv.slice(1);
-const code = fs.readFileSync(file, 'utf8');
-v8.setFlagsFromString('--no-lazy');
-const s = new vm.Script(code, { filename: file });
-v8.setFlagsFromString('--lazy');
-fs.writeFileSync(cache, s.createCachedData());
-const check = new vm.Script(code, { filename: file, cachedData: fs.readFileSync(cache) });
-if (check.cachedDataRejected) { fs.rmSync(cache); process.exitCode = 3; }`;
-  try {
-    execFileSync(node, ['-e', script, wrapped, cacheFile], { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
-    return { wrapped, cacheFile };
-  } catch (e) {
-    console.warn(`build:standalone: no code cache (${e.status === 3 ? 'V8 rejected it' : String(e.stderr ?? e).trim()})`);
-    return { wrapped, cacheFile: undefined };
-  }
+  const ok = writeFullCodeCache({ node, file: wrapped, cache: cacheFile, wrap: false, label: 'build:standalone' });
+  return { wrapped, cacheFile: ok ? cacheFile : undefined };
 }
 
 export async function buildStandalone() {
