@@ -4,6 +4,7 @@ import { normalAddresses } from '../masq-addresses.ts';
 import { masqChainName } from '../names.ts';
 import type { CommandOutput, CommandRunner } from '../runner.ts';
 import { CommandError } from '../runner.ts';
+import { chainAbsent, eachFamily, NOT_INSTALLED } from './tool-output.ts';
 import type { Attachment, MasqSpec, MasqueradeBackend } from '../types.ts';
 import {
   fastTeardownRestore,
@@ -37,26 +38,10 @@ const DEFAULT_BINARIES: IptablesBinaries = {
   ip6tablesRestore: 'ip6tables-restore',
 };
 
-/** Exit status of a command that could not be started (not installed). */
-const NOT_INSTALLED = 127;
-
-/** `iptables -S <chain>` failing because the chain is not there (legacy and nft wordings). */
-function chainAbsent(r: CommandOutput): boolean {
-  return (r.exitCode === 1 || r.exitCode === 2) && /No chain\/target\/match|does not exist|incompatible/i.test(r.stderr);
-}
-
 function byFamily(addrs: readonly NormalAddress[]): Map<4 | 6, NormalAddress[]> {
   const m = new Map<4 | 6, NormalAddress[]>();
   for (const a of addrs) m.set(a.family, [...(m.get(a.family) ?? []), a]);
   return m;
-}
-
-/** Runs one job per family concurrently and throws the first failure after all finished. */
-async function eachFamily<T>(items: readonly T[], job: (item: T) => Promise<void>): Promise<void> {
-  const results = await Promise.allSettled(items.map(job));
-  const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
-  if (failed.length === 1) throw failed[0];
-  if (failed.length > 1) throw new AggregateError(failed, failed.map((e) => String(e instanceof Error ? e.message : e)).join('; '));
 }
 
 /**

@@ -2,6 +2,7 @@ import { parseListedRules } from '../iptables/save-line.ts';
 import { portmapDnatChainName, portmapLegacySnatChainName } from '../names.ts';
 import type { CommandOutput, CommandRunner } from '../runner.ts';
 import { CommandError } from '../runner.ts';
+import { chainAbsent, eachFamily } from '../iptables/tool-output.ts';
 import { PortmapCheckError } from './errors.ts';
 import { dnatComment, entryRules, iptablesFamilyPlan, LEGACY_TOP_SNAT_CHAIN, TOP_DNAT_CHAIN } from './iptables-rules.ts';
 import { checkRestore, gcRestore, ownerTeardownRestore, parseSaveTable, repairRestore, rulesJumpingTo, setupRestore, teardownRestore } from './iptables-restore.ts';
@@ -37,19 +38,6 @@ const DEFAULT_BINARIES: PortmapIptablesBinaries = {
 
 /** How many times a slow path re-reads the host after losing a race with another invocation. */
 const ATTEMPTS = 3;
-
-/** `iptables -S <chain>` failing because the chain (or the whole table) is not there. */
-function chainAbsent(r: CommandOutput): boolean {
-  return (r.exitCode === 1 || r.exitCode === 2) && /No chain\/target\/match|does not exist|incompatible|No such file/i.test(r.stderr);
-}
-
-/** Runs one job per family concurrently (iptables and ip6tables never contend) and reports all failures. */
-async function eachFamily<T>(items: readonly T[], job: (item: T) => Promise<void>): Promise<void> {
-  const results = await Promise.allSettled(items.map(job));
-  const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
-  if (failed.length === 1) throw failed[0];
-  if (failed.length > 1) throw new AggregateError(failed, failed.map((e) => (e instanceof Error ? e.message : String(e))).join('; '));
-}
 
 /**
  * Host port mappings in iptables table nat, in exactly the Go plugin's layout (chain names,
