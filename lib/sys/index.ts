@@ -1,6 +1,6 @@
 /**
- * lib/sys: the only module that talks to libc (through koffi). Everything here is
- * synchronous and throws SysError carrying errno, code and syscall, except the outcome of
+ * lib/sys: the only module that talks to libc (through koffi under Node, bun:ffi in the
+ * compiled executables). Everything here is synchronous and throws SysError carrying errno, code and syscall, except the outcome of
  * startProcess, which is collected from timers while the child runs.
  */
 export { SysError, errnoName, errnoMessage } from './errors.ts';
@@ -39,4 +39,5 @@ export { flock } from './flock.ts';
 export type { FlockOperation, FlockOptions } from './flock.ts';
 export { NSFS_MAGIC, PROC_SUPER_MAGIC, statfsType, fstatfsType } from './statfs.ts';
 export { startProcess } from './spawn.ts';
+export { replaceProcess } from './exec.ts';
 export type { ProcessOutcome, RunningProcess, StartProcessRequest } from './spawn.ts';

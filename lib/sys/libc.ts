@@ -1,162 +1,22 @@
-import type { LibraryHandle } from 'koffi';
+import type { Libc, LibcBinding } from './libc-api.ts';
+import { bindWithBunFfi } from './libc-bun.ts';
+import { bindWithKoffi } from './libc-koffi.ts';
 
-/** The parts of koffi this module uses. */
-interface Koffi {
-  load(path: string | null): LibraryHandle;
-  errno(): number;
-  sizeof(type: string): number;
-}
+export type { Libc } from './libc-api.ts';
 
-/** A bound libc function; koffi returns plain numbers for int/intptr_t results. */
-type CFn = (...args: never[]) => number;
+let binding: LibcBinding | undefined;
 
-/**
- * The libc entry points the suite uses. Each one is declared on its first use, not all
- * together: parsing every prototype up front costs about 1 ms per process, and a plugin run
- * needs only a few of them (plugins are short-lived processes).
- */
-export interface Libc {
-  readonly socket: (domain: number, type: number, protocol: number) => number;
-  readonly bind: (fd: number, addr: Uint8Array, len: number) => number;
-  readonly sendto: (fd: number, buf: Uint8Array, len: number, flags: number, addr: Uint8Array | null, addrlen: number) => number;
-  readonly recv: (fd: number, buf: Uint8Array, len: number, flags: number) => number;
-  readonly setsockopt: (fd: number, level: number, name: number, value: Uint8Array, len: number) => number;
-  readonly close: (fd: number) => number;
-  readonly setns: (fd: number, nstype: number) => number;
-  readonly unshare: (flags: number) => number;
-  readonly flock: (fd: number, op: number) => number;
-  readonly statfs: (path: string, buf: Uint8Array) => number;
-  readonly fstatfs: (fd: number, buf: Uint8Array) => number;
-  /** Variadic in C; called here without extra arguments (NS_GET_NSTYPE takes none). */
-  readonly ioctl: (fd: number, request: number) => number;
-  /** `fds` holds two ints. */
-  readonly pipe2: (fds: Int32Array, flags: number) => number;
-  readonly read: (fd: number, buf: Uint8Array, len: number) => number;
-  readonly write: (fd: number, buf: Uint8Array, len: number) => number;
-  /** Variadic in C: the third argument is passed as ('int', value). */
-  readonly fcntl: (fd: number, cmd: number, argType: 'int', arg: number) => number;
-  readonly waitpid: (pid: number, status: Int32Array, options: number) => number;
-  readonly kill: (pid: number, sig: number) => number;
-  /**
-   * Returns an error number (it does not set errno). argv and envp end with null.
-   * `fileActions` and `attr` are buffers initialised by the functions below.
-   */
-  readonly posix_spawn: (
-    pid: Int32Array,
-    path: string,
-    fileActions: Uint8Array,
-    attr: Uint8Array,
-    argv: readonly (string | null)[],
-    envp: readonly (string | null)[],
-  ) => number;
-  readonly posix_spawn_file_actions_init: (fileActions: Uint8Array) => number;
-  readonly posix_spawn_file_actions_adddup2: (fileActions: Uint8Array, fd: number, newfd: number) => number;
-  readonly posix_spawn_file_actions_destroy: (fileActions: Uint8Array) => number;
-  readonly posix_spawnattr_init: (attr: Uint8Array) => number;
-  readonly posix_spawnattr_setflags: (attr: Uint8Array, flags: number) => number;
-  readonly posix_spawnattr_setsigmask: (attr: Uint8Array, set: Uint8Array) => number;
-  readonly posix_spawnattr_setsigdefault: (attr: Uint8Array, set: Uint8Array) => number;
-  readonly posix_spawnattr_destroy: (attr: Uint8Array) => number;
-  /** sizeof(long) on this platform: the width of timeval fields and statfs.f_type. */
-  readonly longSize: number;
-}
-
-/** The C prototype of every function in {@link Libc}, declared with koffi on first use. */
-const PROTOTYPES: Readonly<Record<Exclude<keyof Libc, 'longSize'>, string>> = {
-  socket: 'int socket(int domain, int type, int protocol)',
-  bind: 'int bind(int fd, const void *addr, uint32_t addrlen)',
-  sendto: 'intptr_t sendto(int fd, const void *buf, size_t len, int flags, const void *addr, uint32_t addrlen)',
-  recv: 'intptr_t recv(int fd, void *buf, size_t len, int flags)',
-  setsockopt: 'int setsockopt(int fd, int level, int name, const void *value, uint32_t len)',
-  close: 'int close(int fd)',
-  setns: 'int setns(int fd, int nstype)',
-  unshare: 'int unshare(int flags)',
-  flock: 'int flock(int fd, int op)',
-  statfs: 'int statfs(const char *path, void *buf)',
-  fstatfs: 'int fstatfs(int fd, void *buf)',
-  ioctl: 'int ioctl(int fd, unsigned long request, ...)',
-  pipe2: 'int pipe2(void *fds, int flags)',
-  read: 'intptr_t read(int fd, void *buf, size_t count)',
-  write: 'intptr_t write(int fd, const void *buf, size_t count)',
-  fcntl: 'int fcntl(int fd, int cmd, ...)',
-  waitpid: 'int waitpid(int pid, void *status, int options)',
-  kill: 'int kill(int pid, int sig)',
-  posix_spawn: 'int posix_spawn(void *pid, const char *path, void *file_actions, void *attr, const char **argv, const char **envp)',
-  posix_spawn_file_actions_init: 'int posix_spawn_file_actions_init(void *file_actions)',
-  posix_spawn_file_actions_adddup2: 'int posix_spawn_file_actions_adddup2(void *file_actions, int fd, int newfd)',
-  posix_spawn_file_actions_destroy: 'int posix_spawn_file_actions_destroy(void *file_actions)',
-  posix_spawnattr_init: 'int posix_spawnattr_init(void *attr)',
-  posix_spawnattr_setflags: 'int posix_spawnattr_setflags(void *attr, short flags)',
-  posix_spawnattr_setsigmask: 'int posix_spawnattr_setsigmask(void *attr, const void *set)',
-  posix_spawnattr_setsigdefault: 'int posix_spawnattr_setsigdefault(void *attr, const void *set)',
-  posix_spawnattr_destroy: 'int posix_spawnattr_destroy(void *attr)',
-};
-
-let libc: Libc | undefined;
-let koffi: Koffi | undefined;
-
-/**
- * koffi, loaded on first use with require() rather than a static import: a static import of
- * koffi runs its loader (and dlopens its native module) whenever a module that merely reaches
- * lib/sys is imported. lib/invoke reaches lib/sys (posixSpawner), and lib/runtime and cnitool
- * import lib/invoke without ever calling into libc; bundled without the koffi alias of
- * build.mjs, koffi's ESM loader even fails at import. esbuild bundles this require (aliased to
- * the lazy shim in the plugin builds); vitest provides require() to the modules it runs.
- */
-function getKoffi(): Koffi {
-  if (koffi === undefined) {
-    if (typeof require !== 'function') {
-      throw new Error('lib/sys loads koffi with require(): run it bundled (npm run build) or under vitest');
-    }
-    koffi = require('koffi') as Koffi;
-  }
-  return koffi;
+function getBinding(): LibcBinding {
+  binding ??= typeof process.versions.bun === 'string' ? bindWithBunFfi() : bindWithKoffi();
+  return binding;
 }
 
 /** Returns the lazily bound libc table (each function is declared when first accessed). */
 export function getLibc(): Libc {
-  libc ??= bindLibc();
-  return libc;
+  return getBinding().libc;
 }
 
-/** errno as saved by koffi right after the last foreign call on this thread. */
+/** errno right after the last foreign call on this thread. */
 export function lastErrno(): number {
-  return getKoffi().errno();
-}
-
-function bindLibc(): Libc {
-  let lib: LibraryHandle | undefined;
-  const table: Record<string, unknown> = {};
-  for (const [name, decl] of Object.entries(PROTOTYPES)) {
-    // A getter that replaces itself with the bound function: the first access declares it.
-    Object.defineProperty(table, name, {
-      configurable: true,
-      enumerable: true,
-      get() {
-        lib ??= loadLibc();
-        const fn = lib.func(decl) as CFn;
-        Object.defineProperty(table, name, { value: fn, enumerable: true, writable: false, configurable: false });
-        return fn;
-      },
-    });
-  }
-  Object.defineProperty(table, 'longSize', {
-    configurable: true,
-    enumerable: true,
-    get() {
-      const value = getKoffi().sizeof('long');
-      Object.defineProperty(table, 'longSize', { value, enumerable: true, writable: false, configurable: false });
-      return value;
-    },
-  });
-  return table as unknown as Libc;
-}
-
-function loadLibc(): LibraryHandle {
-  try {
-    return getKoffi().load('libc.so.6');
-  } catch {
-    // musl and other libcs: the process image already has libc mapped.
-    return getKoffi().load(null);
-  }
+  return getBinding().errno();
 }

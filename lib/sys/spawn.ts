@@ -1,5 +1,4 @@
 import { accessSync, constants as fsConstants, statSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
 import { check } from './check.ts';
 import { EAGAIN, EINTR, ENOENT } from './errno.ts';
 import { SysError } from './errors.ts';
@@ -408,6 +407,6 @@ function nextDelay(idleMs: number): number {
 }
 
 function signalName(sig: number): string {
-  for (const [name, value] of Object.entries(osConstants.signals)) if (value === sig) return name;
+  for (const [name, value] of Object.entries(process.getBuiltinModule('node:os').constants.signals)) if (value === sig) return name;
   return `SIG${sig}`;
 }
