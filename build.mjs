@@ -1,146 +1,155 @@
 #!/usr/bin/env node
-// Builds the plugin directory dist/bin: one executable per plugin plus cnitool.
-// Each executable is a tiny POSIX sh preamble plus a JS stub. The preamble answers VERSION
-// without starting Node at all (runtimes such as podman call VERSION constantly) and otherwise
-// execs Node on the same file with NODE_OPTIONS and NODE_EXTRA_CA_CERTS removed (Node 20 parses
-// the CA bundle eagerly: +39 ms). The stub runs the plugin's CommonJS bundle (ESM costs 7-14 ms
-// of startup) from dist/bin/cni-ts/ with a V8 code cache made at build time for this Node
-// binary, so a plugin process compiles almost nothing (about 15-20 ms less per bridge ADD,
-// measured). koffi's prebuilt native module is copied next to the bundles, so the directory
-// works when copied anywhere (node-runtime.md section 3).
+// Builds the plugin directory dist/bin: one native executable, `cni-ts`, compiled by Bun from
+// esbuild's bundle of cmd/multicall.ts, and a symbolic link to it per plugin and for cnitool.
+// The executable runs the program it is started as (bridge, host-local, ...), so the directory
+// is one binary's size instead of one copy per plugin. It needs no Node.js, nothing extracted
+// at run time and no writable /tmp: libc is reached through bun:ffi, and the JavaScript is
+// stored as JavaScriptCore bytecode inside the binary (`--bytecode`), so a plugin process
+// parses almost nothing. The bytecode is tied to the Bun version, which package.json pins.
+//
+//   node build.mjs                          dist/bin for this machine (linux-x64 or linux-arm64)
+//   node build.mjs --target linux-arm64     dist/linux-arm64/bin (cross-compiled; Bun fetches
+//                                           that platform's runtime from the npm registry)
+//   node build.mjs --target all             both, in dist/linux-x64/bin and dist/linux-arm64/bin
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findBun } from './scripts/bun.mjs';
 
 const root = dirname(fileURLToPath(import.meta.url));
-const out = join(root, 'dist', 'bin');
-/** The bundles, their code caches and koffi live here, out of the way of CNI_PATH lookups. */
-const PAYLOAD_DIR = 'cni-ts';
-const SUPPORTED = ['0.1.0', '0.2.0', '0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'];
 
-/** executable name -> entry module */
-const entries = {
-  loopback: 'plugins/loopback/main.ts',
-  bridge: 'plugins/bridge/main.ts',
-  'host-local': 'plugins/host-local/main.ts',
-  portmap: 'plugins/portmap/main.ts',
-  cnitool: 'lib/runtime/cnitool/main.ts',
-};
-
-function preamble(isPlugin) {
-  const version = JSON.stringify({ cniVersion: '1.1.0', supportedVersions: SUPPORTED });
-  // Line 2 is both valid sh and a harmless JS expression statement followed by a comment.
-  const fast = isPlugin ? `[ "$CNI_COMMAND" = VERSION ] && { printf '%s\\n' '${version}'; exit 0; }; ` : '';
-  // "cni-ts-plugin" marks our build: the bridge runs our host-local in process when it finds it.
-  return `#!/bin/sh\n':' //; ${fast}unset NODE_OPTIONS NODE_EXTRA_CA_CERTS; exec "\${CNI_TS_NODE:-node}" "$0" "$@" # cni-ts-plugin\n`;
-}
-
-/** The cache file of a bundle is named for a Node binary: V8 rejects the cache of another. */
-const cacheSuffix = (version, arch) => `.${version}-${arch}.v8`;
+/** The binary's own name; every program is a link to it. */
+export const BINARY = 'cni-ts';
+/** Program name -> entry module; cmd/multicall.ts dispatches on these names. */
+export const PROGRAM_ENTRIES = JSON.parse(readFileSync(join(root, 'cmd', 'programs.json'), 'utf8'));
+export const PROGRAMS = Object.keys(PROGRAM_ENTRIES);
+export const TARGETS = { 'linux-x64': 'bun-linux-x64', 'linux-arm64': 'bun-linux-arm64' };
+const HOST_TARGET = process.arch === 'arm64' ? 'linux-arm64' : 'linux-x64';
 
 /**
- * The JS after the preamble: compiles the bundle with its code cache when there is one for this
- * Node (a cache V8 rejects, or none, only means a normal compile), then runs it as a CommonJS
- * module whose require resolves from the bundle's own directory (koffi's .node file).
+ * Environment variables the Bun runtime reads before any of our code runs, renamed inside the
+ * binary (same length, first byte 0x01, a name no environment holds) so that a runtime's
+ * environment cannot turn a plugin into the Bun CLI (BUN_BE_BUN) or prepend runtime flags
+ * (BUN_OPTIONS). Every other BUN_* variable is dropped by cmd/environment.ts, which restarts
+ * the process without them. Each name must occur in the compiled binary exactly as often as in
+ * the Bun binary that built it: a different count means a new Bun release moved things, and
+ * the build stops rather than ship a half-patched runtime.
  */
-function stub(name) {
-  return `'use strict';
-const fs = require('node:fs'), path = require('node:path'), vm = require('node:vm');
-const file = path.join(__dirname, ${JSON.stringify(PAYLOAD_DIR)}, ${JSON.stringify(`${name}.cjs`)});
-let source, cachedData;
-try { source = fs.readFileSync(file, 'utf8'); } catch (e) {
-  process.stdout.write(\`\${JSON.stringify({ code: 999, msg: \`cannot read \${file} (\${e.code}): install the whole directory this executable came from\` })}\\n\`);
-  process.exit(1);
-}
-try { cachedData = fs.readFileSync(\`\${file}${cacheSuffix('${process.version}', '${process.arch}')}\`); } catch {}
-const script = new vm.Script(\`(function (exports, require, module, __filename, __dirname) {\${source}\\n})\`, { filename: file, cachedData });
-if (process.env.CNI_TS_DEBUG && script.cachedDataRejected !== false) process.stderr.write(\`cni-ts: no code cache for Node \${process.version}; compiling\\n\`);
-const m = { exports: {} };
-script.runInThisContext().call(m.exports, m.exports, require('node:module').createRequire(file), m, file, path.dirname(file));
-`;
+const RUNTIME_VARIABLES = ['BUN_BE_BUN', 'BUN_OPTIONS'];
+
+function countOf(buf, text) {
+  let n = 0;
+  for (let i = buf.indexOf(text); i !== -1; i = buf.indexOf(text, i + 1)) n++;
+  return n;
 }
 
-/**
- * Writes a code cache holding EVERY function of a script, not only its top level: compiled
- * with V8's lazy compilation off, then serialised with it back on, because the flag hash in
- * the cache must match a normal process or V8 rejects it. A process then finds each function
- * it calls already compiled. Runs in a child of `node` (the only V8 that will accept the
- * cache) so the flags never touch this process, and checks the cache is accepted there.
- * `wrap` compiles the file inside the CommonJS wrapper the stubs use. Returns whether it
- * worked; without a cache a process is only slower, so failure is a warning.
- */
-export function writeFullCodeCache({ node = process.execPath, file, cache, wrap, label = 'build' }) {
-  const script = `
-const v8 = require('node:v8'), vm = require('node:vm'), fs = require('node:fs');
-const [file, cache, wrap] = process.argv.slice(1);
-const text = fs.readFileSync(file, 'utf8');
-const code = wrap === '1' ? \`(function (exports, require, module, __filename, __dirname) {\${text}\\n})\` : text;
-v8.setFlagsFromString('--no-lazy');
-const s = new vm.Script(code, { filename: file });
-v8.setFlagsFromString('--lazy');
-fs.writeFileSync(cache, s.createCachedData());
-const check = new vm.Script(code, { filename: file, cachedData: fs.readFileSync(cache) });
-if (check.cachedDataRejected) { fs.rmSync(cache); process.exitCode = 3; }`;
-  try {
-    execFileSync(node, ['-e', script, file, cache, wrap ? '1' : '0'], { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
-    return true;
-  } catch (e) {
-    console.warn(`${label}: no code cache for ${file} (${e.status === 3 ? 'V8 rejected it' : String(e.stderr ?? e).trim()})`);
-    return false;
-  }
-}
-
-/** Builds every executable into `outDir` (dist/bin unless a test asks for another). */
-export async function buildAll({ quiet = false, outDir = out } = {}) {
-  rmSync(outDir, { recursive: true, force: true });
-  mkdirSync(outDir, { recursive: true });
-  const shim = join(root, 'dist', 'koffi-native.cjs');
-  // koffi's native module is loaded on first use, not at startup: a DEL with nothing to do
-  // (portmap without mappings) or an invalid input never pays its 2-4 ms dlopen.
-  writeFileSync(
-    shim,
-    [
-      'let native;',
-      "const load = () => (native ??= require('@koromix/koffi-linux-x64/linux_x64/koffi.node'));",
-      'module.exports = new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => key in load() });',
-      '',
-    ].join('\n'),
-  );
-  const payloads = join(outDir, PAYLOAD_DIR);
-  mkdirSync(payloads, { recursive: true });
-  for (const [name, entry] of Object.entries(entries)) {
-    if (!existsSync(join(root, entry))) {
-      if (!quiet) console.log(`build: skipping ${name} (${entry} not written yet)`);
-      continue;
+function deafenToRuntimeVariables(exe, bun) {
+  const runtime = readFileSync(bun);
+  const buf = readFileSync(exe);
+  for (const name of RUNTIME_VARIABLES) {
+    const expected = countOf(runtime, name);
+    const found = countOf(buf, name);
+    if (expected === 0 || found !== expected) {
+      throw new Error(`build: ${name} occurs ${found} times in ${exe} and ${expected} in ${bun}: review RUNTIME_VARIABLES for this Bun version`);
     }
-    const bundle = join(payloads, `${name}.cjs`);
+    const renamed = `\x01${name.slice(1)}`;
+    for (let i = buf.indexOf(name); i !== -1; i = buf.indexOf(name, i + 1)) buf.write(renamed, i, 'latin1');
+  }
+  writeFileSync(exe, buf);
+}
+
+/**
+ * esbuild's bundles: the dispatcher and one self-contained bundle per program, all CommonJS
+ * (Bun's --bytecode needs it). Returns the files, dispatcher first.
+ */
+async function bundle(dir) {
+  // koffi is the Node binding of lib/sys; the compiled binary reaches libc through bun:ffi.
+  const noKoffi = join(dir, 'no-koffi.cjs');
+  writeFileSync(noKoffi, "throw new Error('koffi is not part of the compiled executables (lib/sys uses bun:ffi there)');\n");
+  const entries = { [BINARY]: 'cmd/multicall.ts', ...PROGRAM_ENTRIES };
+  const files = [];
+  for (const [name, entry] of Object.entries(entries)) {
+    const outfile = join(dir, `${name}.cjs`);
     await build({
       entryPoints: [join(root, entry)],
-      outfile: bundle,
+      outfile,
       bundle: true,
       platform: 'node',
       target: 'node20',
       format: 'cjs',
       minify: true,
       legalComments: 'none',
-      alias: { koffi: shim },
-      loader: { '.node': 'copy' },
-      assetNames: '[name]-[hash]',
+      alias: { koffi: noKoffi },
       logLevel: 'warning',
     });
-    writeFullCodeCache({ file: bundle, cache: `${bundle}${cacheSuffix(process.version, process.arch)}`, wrap: true });
-    const exe = join(outDir, name);
-    writeFileSync(exe, preamble(name !== 'cnitool') + stub(name));
-    chmodSync(exe, 0o755);
+    files.push(outfile);
   }
-  // The executables have no extension, so Node takes their module type from the nearest
-  // package.json: pin CommonJS here so a copy inside an ESM package (like this repo) still runs.
-  writeFileSync(join(outDir, 'package.json'), '{"type":"commonjs"}\n');
-  if (!quiet) console.log(`build: ${readdirSync(outDir).join(' ')} -> ${outDir}`);
+  return files;
+}
+
+/** One binary: the dispatcher is its entry, each program an embedded entry of its own. */
+function compile(bun, bundleFiles, target, exe) {
+  execFileSync(
+    bun,
+    [
+      'build',
+      ...bundleFiles,
+      '--compile',
+      '--bytecode',
+      '--format=cjs',
+      `--target=${TARGETS[target]}`,
+      // a plugin must not read files from whatever directory its runtime runs it in
+      '--no-compile-autoload-dotenv',
+      '--no-compile-autoload-bunfig',
+      '--no-compile-autoload-tsconfig',
+      '--no-compile-autoload-package-json',
+      '--outfile',
+      exe,
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'], env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root' } },
+  );
+}
+
+/** Writes one plugin directory: the binary and a relative link per program. */
+function writeDirectory(outDir, exe) {
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  const binary = join(outDir, BINARY);
+  writeFileSync(binary, readFileSync(exe));
+  chmodSync(binary, 0o755);
+  for (const name of PROGRAMS) symlinkSync(BINARY, join(outDir, name));
+}
+
+/**
+ * Builds `target` ('host', a key of TARGETS, or 'all') into `outDir` (dist/bin for the host;
+ * dist/<target>/bin otherwise). Returns the directories written.
+ */
+export async function buildAll({ quiet = false, outDir, target = 'host' } = {}) {
+  const bun = findBun(root);
+  if (bun instanceof Error) throw bun;
+  const work = join(root, 'dist', '.build');
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  const bundleFiles = await bundle(work);
+  const targets = target === 'all' ? Object.keys(TARGETS) : [target === 'host' ? HOST_TARGET : target];
+  const written = [];
+  for (const t of targets) {
+    if (!(t in TARGETS)) throw new Error(`build: unknown target ${t} (one of ${Object.keys(TARGETS).join(', ')}, all)`);
+    const exe = join(work, `${BINARY}-${t}`);
+    compile(bun, bundleFiles, t, exe);
+    deafenToRuntimeVariables(exe, bun);
+    const dir = outDir ?? (target === 'host' ? join(root, 'dist', 'bin') : join(root, 'dist', t, 'bin'));
+    writeDirectory(dir, exe);
+    written.push(dir);
+    if (!quiet) console.log(`build: ${readdirSync(dir).join(' ')} -> ${dir} (${t})`);
+  }
+  rmSync(work, { recursive: true, force: true });
+  return written;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  await buildAll();
+  const i = process.argv.indexOf('--target');
+  await buildAll({ target: i === -1 ? 'host' : process.argv[i + 1] });
 }

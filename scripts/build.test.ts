@@ -1,71 +1,113 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, lstatSync, mkdtempSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error build.mjs is plain JavaScript without declarations
-import { buildAll } from '../build.mjs';
+import { BINARY, PROGRAMS, buildAll } from '../build.mjs';
 
-const PLUGINS = ['bridge', 'host-local', 'loopback', 'portmap'];
-const cacheOf = (dir: string, name: string): string => join(dir, 'cni-ts', `${name}.cjs.${process.version}-${process.arch}.v8`);
+const PLUGINS = (PROGRAMS as string[]).filter((p) => p !== 'cnitool');
 
-function run(argv: string[], env: Record<string, string>, input = ''): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(argv[0] as string, argv.slice(1), { input, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env } });
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs with only PATH set, and a PATH without Node: the executables must not need it. */
+function run(argv: string[], env: Record<string, string>, opts: { input?: string; cwd?: string } = {}): Run {
+  const r = spawnSync(argv[0] as string, argv.slice(1), {
+    input: opts.input ?? '',
+    cwd: opts.cwd,
+    encoding: 'utf8',
+    env: { PATH: '/nonexistent', ...env },
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 describe('build.mjs', () => {
   let dir: string;
+  let bin: string;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cnits-build-'));
-    await buildAll({ quiet: true, outDir: join(dir, 'bin') });
+    bin = join(dir, 'bin');
+    await buildAll({ quiet: true, outDir: bin });
   }, 120_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('writes an executable per plugin and cnitool, each with its bundle and a code cache for this Node', () => {
-    for (const name of [...PLUGINS, 'cnitool']) {
-      expect(readFileSync(join(dir, 'bin', name), 'utf8')).toMatch(/^#!\/bin\/sh\n/);
-      expect(existsSync(join(dir, 'bin', 'cni-ts', `${name}.cjs`)), name).toBe(true);
-      expect(existsSync(cacheOf(join(dir, 'bin'), name)), name).toBe(true);
+  it('writes one binary and a relative link to it per plugin and cnitool, so the directory is one binary in size', () => {
+    expect(readdirSync(bin).sort()).toEqual([BINARY, ...PROGRAMS].sort());
+    expect(lstatSync(join(bin, BINARY)).isFile()).toBe(true);
+    for (const name of PROGRAMS as string[]) {
+      expect(lstatSync(join(bin, name)).isSymbolicLink(), name).toBe(true);
+      expect(readlinkSync(join(bin, name)), name).toBe(BINARY);
     }
+    const size = statSync(join(bin, BINARY)).size;
+    expect(size).toBeGreaterThan(50e6); // the Bun runtime is inside
+    expect(size).toBeLessThan(140e6);
   });
 
-  it.each(PLUGINS)('%s answers VERSION from sh alone, without starting Node', (name) => {
-    const r = run([join(dir, 'bin', name)], { CNI_COMMAND: 'VERSION', CNI_TS_NODE: '/nonexistent/node' });
+  it.each(PLUGINS)('%s answers VERSION with no Node.js on PATH', (name) => {
+    const r = run([join(bin, name)], { CNI_COMMAND: 'VERSION' });
     expect(r.status).toBe(0);
-    expect(JSON.parse(r.stdout).supportedVersions).toContain('1.1.0');
+    const v = JSON.parse(r.stdout);
+    expect(v.cniVersion).toBe('1.1.0');
+    expect(v.supportedVersions).toEqual(['0.1.0', '0.2.0', '0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0']);
   });
 
-  it.each(PLUGINS)('%s runs under Node with its code cache accepted', (name) => {
-    const r = run([process.execPath, join(dir, 'bin', name)], { CNI_COMMAND: 'VERSION', CNI_TS_DEBUG: '1' });
-    expect(r.status).toBe(0);
+  it('runs cnitool, and a program named as the first argument of the binary itself', () => {
+    expect(run([join(bin, 'cnitool'), '--help'], {}).stdout).toContain('cnitool');
+    const r = run([join(bin, BINARY), 'loopback'], { CNI_COMMAND: 'VERSION' });
     expect(JSON.parse(r.stdout).cniVersion).toBe('1.1.0');
-    expect(r.stderr).not.toContain('no code cache');
   });
 
-  it('still runs, compiling as usual, when the cache does not fit (another Node, a damaged file)', () => {
-    const copy = join(dir, 'damaged');
-    cpSync(join(dir, 'bin'), copy, { recursive: true });
-    truncateSync(cacheOf(copy, 'loopback'), 1000);
-    const r = run([process.execPath, join(copy, 'loopback')], { CNI_COMMAND: 'VERSION', CNI_TS_DEBUG: '1' });
-    expect(r.status).toBe(0);
-    expect(JSON.parse(r.stdout).cniVersion).toBe('1.1.0');
-    expect(r.stderr).toContain('no code cache');
-  });
-
-  it('works from a copy of the directory, and a lone executable says what is missing as a CNI error', () => {
+  it('works from a copy of the directory, and from a lone copy of one link (the binary holds everything)', () => {
     const copy = join(dir, 'copy');
-    cpSync(join(dir, 'bin'), copy, { recursive: true });
-    const ok = run([join(copy, 'loopback')], { CNI_COMMAND: 'ADD' }, '{}');
-    expect(JSON.parse(ok.stdout).code).toBe(4); // got past the loader to the CNI env checks
-    const lone = join(dir, 'lone');
-    cpSync(join(dir, 'bin'), lone, { recursive: true });
-    rmSync(join(lone, 'cni-ts'), { recursive: true });
-    writeFileSync(join(lone, 'unused'), '');
-    const r = run([join(lone, 'portmap')], { CNI_COMMAND: 'ADD' }, '{}');
+    cpSync(bin, copy, { recursive: true, verbatimSymlinks: true });
+    expect(JSON.parse(run([join(copy, 'loopback')], { CNI_COMMAND: 'ADD' }, { input: '{}' }).stdout).code).toBe(4); // reached the CNI env checks
+    const lone = mkdtempSync(join(dir, 'lone-'));
+    cpSync(join(bin, 'portmap'), join(lone, 'portmap')); // follows the link: a full copy of the binary
+    const r = run([join(lone, 'portmap')], { CNI_COMMAND: 'VERSION' });
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).supportedVersions).toContain('1.0.0');
+  });
+
+  it('started under a name it does not know: a CNI error naming the programs, exit 1', () => {
+    const other = mkdtempSync(join(dir, 'other-'));
+    cpSync(join(bin, BINARY), join(other, 'macvlan'));
+    const r = run([join(other, 'macvlan')], { CNI_COMMAND: 'ADD' }, { input: '{}' });
     expect(r.status).toBe(1);
     const err = JSON.parse(r.stdout);
     expect(err.code).toBe(999);
-    expect(err.msg).toContain('install the whole directory');
+    expect(err.msg).toContain('"macvlan"');
+    for (const name of PROGRAMS as string[]) expect(err.msg).toContain(name);
+  });
+
+  it('ignores the Bun runtime variables and files a runtime environment may hold', () => {
+    const cwd = mkdtempSync(join(dir, 'cwd-'));
+    // Bun would load these from the working directory; the build turns that off.
+    writeFileSync(join(cwd, '.env'), 'CNI_COMMAND=ADD\n');
+    writeFileSync(join(cwd, 'bunfig.toml'), 'preload = ["./nonexistent.ts"]\n');
+    const plain = run([join(bin, 'loopback')], { CNI_COMMAND: 'VERSION' }, { cwd });
+    expect(plain.status).toBe(0);
+    for (const env of [
+      { BUN_BE_BUN: '1' }, // would turn the plugin into the Bun CLI
+      { BUN_OPTIONS: '--version' }, // would prepend runtime flags
+      { BUN_JSC_useJIT: '0', BUN_GARBAGE_COLLECTOR_LEVEL: '2' }, // engine tuning: restarted without
+      { BUN_INSPECT: '127.0.0.1:1/x' },
+    ]) {
+      const r = run([join(bin, 'loopback')], { CNI_COMMAND: 'VERSION', ...env }, { cwd });
+      expect(r.status, JSON.stringify(env)).toBe(0);
+      expect(r.stdout, JSON.stringify(env)).toBe(plain.stdout);
+    }
+  });
+
+  it('a plugin restarted without BUN_* variables still reads its stdin and environment', () => {
+    const env = { CNI_COMMAND: 'ADD', CNI_CONTAINERID: 'c1', CNI_NETNS: '/nonexistent', CNI_IFNAME: 'lo', BUN_CONFIG_VERBOSE_FETCH: '1' };
+    const r = run([join(bin, 'loopback')], env, { input: '{"cniVersion":"1.0.0","name":"n"' });
+    expect(r.status).toBe(1);
+    const err = JSON.parse(r.stdout);
+    expect(err.code).toBe(6); // the truncated JSON on stdin reached the plugin
+    expect(err.msg).toContain('error parsing network config');
   });
 });

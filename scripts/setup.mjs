@@ -69,10 +69,13 @@ function newestMtime(dir) {
 
 /** Builds dist/bin when it is missing or older than any source file. */
 export async function ensureBuilt() {
-  const stamp = join(root, 'dist', 'bin', 'package.json');
-  const sources = Math.max(newestMtime(join(root, 'lib')), newestMtime(join(root, 'plugins')), statSync(join(root, 'build.mjs')).mtimeMs);
-  if (existsSync(stamp) && statSync(stamp).mtimeMs >= sources) return;
-  say('building dist/bin (npm run build)');
+  const binary = join(root, 'dist', 'bin', 'cni-ts');
+  const sources = Math.max(
+    ...['cmd', 'lib', 'plugins'].map((d) => newestMtime(join(root, d))),
+    ...['build.mjs', 'cmd/programs.json', 'package.json'].map((f) => statSync(join(root, f)).mtimeMs),
+  );
+  if (existsSync(binary) && statSync(binary).mtimeMs >= sources) return;
+  say('building dist/bin (npm run build: esbuild, then Bun compiles one native executable)');
   const { buildAll } = await import(join(root, 'build.mjs'));
   await buildAll({ quiet: true });
 }

@@ -3,14 +3,7 @@ import { type CniArgs, parseCniArgs, validateContainerId, validateIfname, valida
 import { convertResult } from './convert.ts';
 import { CniError, ErrorCode, isCniError } from './errors.ts';
 import type { Attachment, Result } from './types.ts';
-import {
-  CURRENT_VERSION,
-  SUPPORTED_VERSIONS,
-  configVersion,
-  reconcileVersion,
-  specHasCheck,
-  specHasGcAndStatus,
-} from './version.ts';
+import { SUPPORTED_VERSIONS, configVersion, reconcileVersion, specHasCheck, specHasGcAndStatus, versionAnswer } from './version.ts';
 
 /** The verbs of the protocol. */
 export type Command = 'ADD' | 'DEL' | 'CHECK' | 'VERSION' | 'GC' | 'STATUS';
@@ -210,7 +203,7 @@ export async function runPlugin(plugin: PluginDefinition, io: PluginIo = process
     }
     const cmd = command as Command;
     if (cmd === 'VERSION') {
-      print(io, { cniVersion: CURRENT_VERSION, supportedVersions: [...versions] });
+      io.writeStdout(versionAnswer(versions));
       return 0;
     }
 

@@ -9,6 +9,11 @@ export type SpecVersion = (typeof SUPPORTED_VERSIONS)[number];
 /** The version this suite implements in full and builds results in. */
 export const CURRENT_VERSION: SpecVersion = '1.1.0';
 
+/** What a plugin prints for VERSION, in the skel's layout (the multi-call entry prints it too). */
+export function versionAnswer(versions: readonly string[] = SUPPORTED_VERSIONS): string {
+  return `${JSON.stringify({ cniVersion: CURRENT_VERSION, supportedVersions: [...versions] }, null, 4)}\n`;
+}
+
 /** True when `v` is exactly one of the supported version strings. */
 export function isSupportedVersion(v: string): v is SpecVersion {
   return (SUPPORTED_VERSIONS as readonly string[]).includes(v);

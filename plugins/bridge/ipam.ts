@@ -1,32 +1,21 @@
-import { closeSync, openSync, readSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import type { AttachmentRequest, ConfigRequest, GcRequest, Result } from '../../lib/cni/index.ts';
 import { hostLocalHandlers } from '../../lib/host-local/index.ts';
 import { delegateAdd, delegateCheck, delegateDel, delegateGc, delegateStatus, findInPath } from '../../lib/invoke/index.ts';
 
-/** The marker build.mjs writes into the preamble of every executable of this suite. */
-const OUR_BUILD = 'cni-ts-plugin';
-
 /**
- * True when CNI_PATH resolves the IPAM type to host-local of this very suite: then running it
- * in process gives the same result (same code, same on-disk state, same flock) without a
- * second Node start (about 40 ms per ADD and per DEL). Any other IPAM, Go's host-local
- * included, is executed as the spec describes.
+ * True when CNI_PATH resolves the IPAM type to host-local of this very executable (dist/bin is
+ * one multi-call binary and host-local a link to it): then running it in process gives the
+ * same result (same code, same on-disk state, same flock) without a second process start.
+ * Any other IPAM, Go's host-local or another build of ours included, is executed as the spec
+ * describes. `self` is this process's executable.
  */
-export function isOurHostLocal(type: string, path: readonly string[]): boolean {
+export function isOurHostLocal(type: string, path: readonly string[], self: string = process.execPath): boolean {
   if (type !== 'host-local') return false;
-  let fd: number | undefined;
   try {
-    const file = findInPath(type, path);
-    // the standalone build is one multi-call binary: host-local is then this very executable
-    if (realpathSync(file) === realpathSync(process.execPath)) return true;
-    fd = openSync(file, 'r');
-    const head = Buffer.alloc(512);
-    const n = readSync(fd, head, 0, head.length, 0);
-    return head.subarray(0, n).includes(OUR_BUILD);
+    return realpathSync(findInPath(type, path)) === realpathSync(self);
   } catch {
     return false; // not found: let the delegation report it
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }
 

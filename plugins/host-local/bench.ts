@@ -4,7 +4,7 @@
 //     --packages=external --outfile=plugins/host-local/.bench.mjs \
 //     && node plugins/host-local/.bench.mjs; rm -f plugins/host-local/.bench.mjs
 // Prints in-process ADD/DEL timings (warm cache, and after a foreign change forces a rescan)
-// and the executable's wall time: VERSION (the startup floor), ADD/DEL on an empty network
+// and the executable's wall time (dist/bin/host-local: run npm run build first): VERSION (the startup floor), ADD/DEL on an empty network
 // and with 1,000 reservations, and Debian's Go host-local on the same data for comparison.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +14,6 @@ import { ipToString } from '../../lib/addr/index.ts';
 import { allocate, releaseAttachment } from '../../lib/host-local/allocator.ts';
 import { withDiskStore } from '../../lib/host-local/with-disk-store.ts';
 import { canonicalizeRangeSet } from '../../lib/host-local/range-set.ts';
-import { bundleHostLocal } from './test-bundle.ts';
 
 const RESERVED = 1000;
 const RUNS = 40;
@@ -67,31 +66,27 @@ function execMs(bin: string, dataDir: string, network: string, command: string, 
 }
 
 const GO = '/usr/lib/cni/host-local';
+const OURS = join(import.meta.dirname ?? '.', '..', '..', 'dist', 'bin', 'host-local');
 
 async function executable(dataDir: string): Promise<void> {
-  const bundle = await bundleHostLocal();
-  try {
-    fill(dataDir, 'full');
-    fill(dataDir, 'gofull');
-    const go = existsSync(GO);
-    const rows: Record<string, number[]> = {};
-    const time = (label: string, ms: number): void => void (rows[label] ??= []).push(ms);
-    for (let i = 0; i < RUNS; i++) {
-      // Interleaved, so load changes hit every row alike.
-      time('VERSION (startup floor)', execMs(bundle.bin, dataDir, 'empty', 'VERSION', 'v'));
-      time('ADD, empty network', execMs(bundle.bin, dataDir, 'empty', 'ADD', `e-${i}`));
-      time('ADD, 1000 reserved', execMs(bundle.bin, dataDir, 'full', 'ADD', `f-${i}`));
-      time('DEL, empty network', execMs(bundle.bin, dataDir, 'empty', 'DEL', `e-${i}`));
-      time('DEL, 1000 reserved', execMs(bundle.bin, dataDir, 'full', 'DEL', `f-${i}`));
-      if (go) {
-        time('Go ADD, 1000 reserved', execMs(GO, dataDir, 'gofull', 'ADD', `g-${i}`));
-        time('Go DEL, 1000 reserved', execMs(GO, dataDir, 'gofull', 'DEL', `g-${i}`));
-      }
+  fill(dataDir, 'full');
+  fill(dataDir, 'gofull');
+  const go = existsSync(GO);
+  const rows: Record<string, number[]> = {};
+  const time = (label: string, ms: number): void => void (rows[label] ??= []).push(ms);
+  for (let i = 0; i < RUNS; i++) {
+    // Interleaved, so load changes hit every row alike.
+    time('VERSION (startup floor)', execMs(OURS, dataDir, 'empty', 'VERSION', 'v'));
+    time('ADD, empty network', execMs(OURS, dataDir, 'empty', 'ADD', `e-${i}`));
+    time('ADD, 1000 reserved', execMs(OURS, dataDir, 'full', 'ADD', `f-${i}`));
+    time('DEL, empty network', execMs(OURS, dataDir, 'empty', 'DEL', `e-${i}`));
+    time('DEL, 1000 reserved', execMs(OURS, dataDir, 'full', 'DEL', `f-${i}`));
+    if (go) {
+      time('Go ADD, 1000 reserved', execMs(GO, dataDir, 'gofull', 'ADD', `g-${i}`));
+      time('Go DEL, 1000 reserved', execMs(GO, dataDir, 'gofull', 'DEL', `g-${i}`));
     }
-    for (const [k, v] of Object.entries(rows)) console.log(`executable ${k}: median ${median(v).toFixed(2)} ms`);
-  } finally {
-    bundle.cleanup();
   }
+  for (const [k, v] of Object.entries(rows)) console.log(`executable ${k}: median ${median(v).toFixed(2)} ms`);
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'cnits-hl-bench-'));

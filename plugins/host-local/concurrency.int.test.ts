@@ -4,21 +4,19 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { runPluginBinary } from '../../lib/testing/index.ts';
-import { type BundledPlugin, bundleHostLocal } from './test-bundle.ts';
+import { runPluginBinary, DIST_BIN } from '../../lib/testing/index.ts';
 
 const LANES = 8;
 const PER_LANE = 50;
 
-let bundle: BundledPlugin;
+/** The host-local that ships (npm test builds dist/bin first). */
+const HOST_LOCAL = join(DIST_BIN, 'host-local');
 let dataDir: string;
 
-beforeAll(async () => {
-  bundle = await bundleHostLocal();
+beforeAll(() => {
   dataDir = mkdtempSync(join(tmpdir(), 'cnits-hl-conc-'));
 });
 afterAll(() => {
-  bundle?.cleanup();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -27,7 +25,7 @@ it('8 processes making 50 ADDs each get 400 distinct addresses and leave exactly
   const lane = async (l: number): Promise<string[]> => {
     const got: string[] = [];
     for (let i = 0; i < PER_LANE; i++) {
-      const out = await runPluginBinary(bundle.bin, { command: 'ADD', config, containerId: `l${l}-c${i}`, ifname: 'eth0', netns: '/dev/null' });
+      const out = await runPluginBinary(HOST_LOCAL, { command: 'ADD', config, containerId: `l${l}-c${i}`, ifname: 'eth0', netns: '/dev/null' });
       if (out.code !== 0) throw new Error(`lane ${l} ADD ${i} failed: ${out.stdout}${out.stderr}`);
       got.push(out.json.ips[0].address);
     }

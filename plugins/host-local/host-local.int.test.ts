@@ -5,19 +5,17 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, unlinkSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PluginCall, type PluginOutcome, runPluginBinary } from '../../lib/testing/index.ts';
-import { type BundledPlugin, bundleHostLocal } from './test-bundle.ts';
+import { type PluginCall, type PluginOutcome, runPluginBinary, DIST_BIN } from '../../lib/testing/index.ts';
 
-let bundle: BundledPlugin;
+/** The host-local that ships (npm test builds dist/bin first). */
+const HOST_LOCAL = join(DIST_BIN, 'host-local');
 let dataDir: string;
 let seq = 0;
 
-beforeAll(async () => {
-  bundle = await bundleHostLocal();
+beforeAll(() => {
   dataDir = mkdtempSync(join(tmpdir(), 'cnits-hl-int-'));
 });
 afterAll(() => {
-  bundle?.cleanup();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -32,7 +30,7 @@ function config(name: string, ipam: Record<string, unknown>, extra: Record<strin
 }
 
 function run(command: string, cfg: unknown, call: Partial<PluginCall> = {}): Promise<PluginOutcome> {
-  return runPluginBinary(bundle.bin, { command, config: cfg, containerId: 'ctr1', ifname: 'eth0', netns: '/dev/null', ...call });
+  return runPluginBinary(HOST_LOCAL, { command, config: cfg, containerId: 'ctr1', ifname: 'eth0', netns: '/dev/null', ...call });
 }
 
 function files(name: string): string[] {
@@ -176,7 +174,7 @@ describe('crash safety', () => {
     // Calibrate: kill from half to one and a half times a normal ADD's duration, so that
     // kills land in startup, in the locked allocation and in the cache write alike.
     const normal: number[] = [];
-    for (let i = 0; i < 3; i++) normal.push((await runPluginBinary(bundle.bin, call(`warm${i}`))).ms);
+    for (let i = 0; i < 3; i++) normal.push((await runPluginBinary(HOST_LOCAL, call(`warm${i}`))).ms);
     const t = normal.sort((a, b) => a - b)[1] as number;
     let killed = 0;
     for (let i = 0; i < 40; i++) killed += (await killedRun(call(`k${i}`), t * (0.5 + i / 40))) ? 1 : 0;
@@ -234,7 +232,7 @@ async function killedRun(call: PluginCall, afterMs: number): Promise<boolean> {
     CNI_PATH: '/',
   };
   return new Promise<boolean>((resolve) => {
-    const child = spawn(bundle.bin, [], { env, stdio: ['pipe', 'ignore', 'ignore'] });
+    const child = spawn(HOST_LOCAL, [], { env, stdio: ['pipe', 'ignore', 'ignore'] });
     child.stdin.on('error', () => {});
     child.stdin.end(JSON.stringify(call.config));
     const timer = setTimeout(() => child.kill('SIGKILL'), afterMs);

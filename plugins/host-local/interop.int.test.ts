@@ -6,24 +6,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tryParseIp } from '../../lib/addr/index.ts';
-import { GO_PLUGIN_DIR, type PluginCall, type PluginOutcome, hasGoPlugin, runPluginBinary } from '../../lib/testing/index.ts';
-import { type BundledPlugin, bundleHostLocal } from './test-bundle.ts';
+import { GO_PLUGIN_DIR, type PluginCall, type PluginOutcome, hasGoPlugin, runPluginBinary, DIST_BIN } from '../../lib/testing/index.ts';
 
 const GO = join(GO_PLUGIN_DIR, 'host-local');
 const haveGo = hasGoPlugin('host-local');
 if (!haveGo) console.warn(`skipping host-local interop tests: ${GO} is not installed (apt install containernetworking-plugins)`);
 
-let bundle: BundledPlugin;
+/** The host-local that ships (npm test builds dist/bin first). */
+const HOST_LOCAL = join(DIST_BIN, 'host-local');
 let dataDir: string;
 let seq = 0;
 
-beforeAll(async () => {
+beforeAll(() => {
   if (!haveGo) return;
-  bundle = await bundleHostLocal();
   dataDir = mkdtempSync(join(tmpdir(), 'cnits-hl-interop-'));
 });
 afterAll(() => {
-  bundle?.cleanup();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -36,7 +34,7 @@ function net(ipam: Record<string, unknown>): { name: string; cfg: Record<string,
 }
 
 function run(impl: Impl, command: string, cfg: unknown, call: Partial<PluginCall> = {}): Promise<PluginOutcome> {
-  const bin = impl === 'go' ? GO : bundle.bin;
+  const bin = impl === 'go' ? GO : HOST_LOCAL;
   return runPluginBinary(bin, { command, config: cfg, containerId: 'ctr1', ifname: 'eth0', netns: '/dev/null', ...call });
 }
 
