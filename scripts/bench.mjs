@@ -1,27 +1,30 @@
 #!/usr/bin/env node
-// `npm run bench`: our dist/bin next to Debian's Go plugins (/usr/lib/cni), driven the way a
-// CRI runtime drives them. This script prepares (npm and Debian packages, dist/bin), makes one
-// throwaway node namespace per side, bundles the TypeScript driver scripts/bench/driver.ts with
-// esbuild into .bench/driver.cjs and runs it: ONE long-lived Node process that uses our runtime
+// `npm run bench`: our dist/bin (one Bun-compiled executable, cni-ts, and a link per program)
+// next to Debian's Go plugins (/usr/lib/cni), driven the way a CRI runtime drives them. This
+// script prepares (npm and Debian packages, dist/bin), takes a snapshot of dist/bin (links kept
+// as links: the executable runs the program named by its argv0's basename), makes one throwaway
+// node namespace per side, bundles the TypeScript driver scripts/bench/driver.ts with esbuild
+// into .bench/driver.cjs and runs it under Node: ONE long-lived process that uses our runtime
 // library (lib/runtime) in process for both sides, interleaved, with only CNI_PATH differing.
 // Every namespace it made is deleted at the end, also on failure or Ctrl-C. Results: a table of
 // medians and ratios, the issue's targets with PASS/FAIL, and .bench/results.json.
 //
-//   --runs N        rounds per single-plugin, cold-start and one-pod workload (default 25)
+//   --runs N        rounds per single-plugin, VERSION and one-pod workload (default 25)
 //   --pods N        pods per run of the workers workload (default 100)
 //   --reps N        repetitions of each workers run per side (default 3)
 //   --growth N      pods of the growth workload (default 500; 0 skips it)
-//   --only GROUP    one group: cold, plugins, pod, rss, standalone, workers, growth
+//   --only GROUP    one group: size, cold, plugins, pod, rss, workers, growth
 //   --quick         a smoke run: runs 5, pods 10, reps 1, growth 50
-//   --standalone    build the standalone executable first (npm run build:standalone)
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, lstatSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBuilt, ensureNpmDeps, ensureSystemPackages, isRoot, root, say } from './setup.mjs';
 
-const GROUPS = ['cold', 'plugins', 'pod', 'rss', 'standalone', 'workers', 'growth'];
+const GROUPS = ['size', 'cold', 'plugins', 'pod', 'rss', 'workers', 'growth'];
+/** The plugins both sides have; each must answer VERSION from the snapshot. */
+const PLUGINS = ['loopback', 'host-local', 'bridge', 'portmap'];
 const args = process.argv.slice(2);
 const has = (flag) => args.includes(flag);
 function num(flag, dflt) {
@@ -31,13 +34,13 @@ function num(flag, dflt) {
   return v;
 }
 function usage(msg) {
-  console.error(`npm run bench: ${msg}\nflags: --runs N --pods N --reps N --growth N --only ${GROUPS.join('|')} --quick --standalone`);
+  console.error(`npm run bench: ${msg}\nflags: --runs N --pods N --reps N --growth N --only ${GROUPS.join('|')} --quick`);
   process.exit(2);
 }
-const known = new Set(['--runs', '--pods', '--reps', '--growth', '--only', '--quick', '--standalone']);
+const known = new Set(['--runs', '--pods', '--reps', '--growth', '--only', '--quick']);
 for (let i = 0; i < args.length; i++) {
   if (!known.has(args[i])) usage(`unknown argument ${args[i]}`);
-  if (!['--quick', '--standalone'].includes(args[i])) i++;
+  if (args[i] !== '--quick') i++;
 }
 const quick = has('--quick');
 const only = has('--only') ? args[args.indexOf('--only') + 1] : undefined;
@@ -57,12 +60,6 @@ if (!isRoot()) {
 ensureNpmDeps();
 ensureSystemPackages();
 await ensureBuilt();
-if (has('--standalone')) {
-  say('building the standalone executable (npm run build:standalone)');
-  const { buildStandalone } = await import(join(root, 'scripts', 'build-standalone.mjs'));
-  await buildStandalone();
-}
-const standaloneDir = [join(root, 'dist', 'standalone'), join(root, '.standalone', 'bin')].find((d) => existsSync(join(d, 'loopback')));
 
 say('bundling the driver (scripts/bench/driver.ts -> .bench/driver.cjs)');
 const { build } = await import('esbuild');
@@ -101,11 +98,43 @@ function ourNamespaces() {
   return out.split('\n').map((l) => l.split(' ')[0]).filter((n) => n && n.startsWith('cnits-bench-') && n.endsWith(`-${id}`));
 }
 
+/**
+ * Copies dist/bin to `to` with its links as links (verbatimSymlinks: cpSync would otherwise
+ * rewrite `bridge -> cni-ts` into an absolute link back into dist/bin, and a rebuild would then
+ * change the snapshot), checks every entry kept its type and link target, and that each plugin
+ * started from the copy (through its link, so under its own name) answers VERSION.
+ */
+function snapshot(from, to) {
+  cpSync(from, to, { recursive: true, verbatimSymlinks: true });
+  for (const name of readdirSync(from)) {
+    const a = lstatSync(join(from, name));
+    const b = lstatSync(join(to, name), { throwIfNoEntry: false });
+    const same =
+      b !== undefined &&
+      a.isSymbolicLink() === b.isSymbolicLink() &&
+      a.isFile() === b.isFile() &&
+      (!a.isSymbolicLink() || readlinkSync(join(from, name)) === readlinkSync(join(to, name)));
+    if (!same) throw new Error(`snapshot of dist/bin: ${name} was not copied as it is (${to})`);
+  }
+  for (const p of PLUGINS) {
+    const r = spawnSync(join(to, p), [], { input: '{"cniVersion":"1.0.0"}', encoding: 'utf8', env: { PATH: process.env.PATH, CNI_COMMAND: 'VERSION' } });
+    let versions;
+    try {
+      versions = JSON.parse(r.stdout).supportedVersions;
+    } catch {
+      versions = undefined;
+    }
+    if (r.status !== 0 || !Array.isArray(versions)) {
+      throw new Error(`snapshot of dist/bin: ${p} VERSION from the copy failed (exit ${r.status ?? r.error}): ${(r.stdout || r.stderr || '').slice(0, 300)}`);
+    }
+  }
+}
+
 let code = 1;
 try {
   // A snapshot of dist/bin, so a rebuild while the bench runs cannot change or break one side.
   const oursDir = join(state, 'dist-bin');
-  cpSync(join(root, 'dist', 'bin'), oursDir, { recursive: true });
+  snapshot(join(root, 'dist', 'bin'), oursDir);
   for (const ns of Object.values(nodes)) {
     ip(['netns', 'add', ns]);
     ip(['-n', ns, 'link', 'set', 'lo', 'up']);
@@ -124,12 +153,11 @@ try {
     growth,
     rssRuns: quick ? 2 : 5,
     only,
-    standaloneDir,
     quick,
     out: join(root, '.bench', 'results.json'),
   };
   const what = only ? `only ${only}` : `runs ${runs}, ${pods} pods x ${reps} reps, growth ${growth}`;
-  say(`node namespaces ${nodes.ours} and ${nodes.go}; ${what}${standaloneDir ? '' : '; no standalone build'}`);
+  say(`node namespaces ${nodes.ours} and ${nodes.go}; ${what}`);
   child = spawn(process.execPath, [driver], {
     stdio: 'inherit',
     cwd: root,

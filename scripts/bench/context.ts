@@ -11,7 +11,7 @@ export interface BenchConfig {
   readonly state: string;
   readonly nodes: { readonly ours: string; readonly go: string };
   readonly pluginDirs: { readonly ours: string; readonly go: string };
-  /** Measured rounds per single-plugin and one-pod workload. */
+  /** Measured rounds per single-plugin, VERSION and one-pod workload. */
   readonly runs: number;
   /** Unrecorded rounds before them. */
   readonly warmup: number;
@@ -27,8 +27,6 @@ export interface BenchConfig {
   readonly rssRuns: number;
   /** Run only this group. */
   readonly only: string | undefined;
-  /** The standalone build's directory, when one exists. */
-  readonly standaloneDir: string | undefined;
   readonly quick: boolean;
   /** Where the JSON goes. */
   readonly out: string;

@@ -1,23 +1,26 @@
 /**
  * The bench driver: ONE long-lived Node process that drives both sides through our runtime
  * library in process, as a CRI runtime would (scripts/bench.mjs prepares the namespaces,
- * bundles this file with esbuild into .bench/driver.cjs and runs it). Each side's plugin
- * execs are born in that side's node namespace; this process stays where it was started.
+ * bundles this file with esbuild into .bench/driver.cjs and runs it). The plugins it drives are
+ * executables on both sides: ours the Bun-compiled dist/bin/cni-ts through its links, Go's
+ * /usr/lib/cni. Each side's plugin execs are born in that side's node namespace; this process
+ * stays where it was started.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PLUGINS, coldStart } from './cold.ts';
 import type { BenchConfig, BenchContext } from './context.ts';
 import { type GrowthSide, growth } from './growth.ts';
 import type { Row } from './measure.ts';
 import { onePod } from './one-pod.ts';
-import { perPlugin } from './plugins.ts';
+import { perPlugin, workloadOf } from './plugins.ts';
 import { type Target, findRow, formatRow, formatTargets, target } from './report.ts';
 import { RSS_PLUGINS, peakRss } from './rss.ts';
 import { PodNamespaces, Side } from './side.ts';
-import { standalone } from './standalone.ts';
+import { formatFit } from './stats.ts';
+import { size } from './size.ts';
 import { manyPods } from './workers.ts';
 
 interface Group {
@@ -27,11 +30,11 @@ interface Group {
 }
 
 const GROUPS: readonly Group[] = [
-  { name: 'cold', title: 'Cold start (spawnSync, PATH only)', run: coldStart },
-  { name: 'plugins', title: 'Per plugin, through the runtime library, exec timed', run: perPlugin },
+  { name: 'size', title: 'Size on disk (regular files)', run: size },
+  { name: 'cold', title: 'Cold start: VERSION of each executable (spawnSync, PATH only)', run: coldStart },
+  { name: 'plugins', title: 'Per plugin, through the runtime library, exec timed; each exec split into start (VERSION) and work', run: perPlugin },
   { name: 'pod', title: 'One pod as a CRI runtime sets it up (lo network, then [bridge, portmap], 1 port mapping)', run: onePod },
   { name: 'rss', title: 'Peak RSS of each plugin process (/usr/bin/time %M)', run: peakRss },
-  { name: 'standalone', title: 'Standalone build', run: standalone },
   { name: 'workers', title: 'Many pods with 1, 2 and 8 workers (ADD all, then DEL all)', run: manyPods },
   { name: 'growth', title: 'Growth (pods added one after another)', run: growth },
 ];
@@ -69,6 +72,7 @@ async function main(): Promise<number> {
     const json = {
       date: started.toISOString(),
       node: process.version,
+      bun: bunVersion(config.root),
       goPlugins: goVersion(),
       machine: { cpus: cpus().length, loadavgBefore: loadBefore.map((x) => Number(x.toFixed(2))), loadavgAfter: loadavg().map((x) => Number(x.toFixed(2))) },
       options: { runs: config.runs, warmup: config.warmup, pods: config.pods, reps: config.reps, workers: config.workers, growth: config.growth, rssRuns: config.rssRuns, only: config.only ?? null, quick: config.quick },
@@ -103,29 +107,65 @@ async function main(): Promise<number> {
   return problems.length > 0 ? 3 : 0;
 }
 
-/** The issue's targets, from the rows and details of this run. */
+/** The issue's targets, from the rows and details of this run: ratios ours / Go of medians. */
 function summarise(ctx: BenchContext): Target[] {
   const { rows, details, config } = ctx;
   const out: Target[] = [];
   const broken = (r: Row | undefined) => r !== undefined && Object.values(r.cells).some((c) => c.failures > 0);
+  const ratio = (name: string, max: number, r: Row | undefined, detail?: string) => target(name, max, r?.ratio, 'x', detail, broken(r));
+
   const podAdd = findRow(rows, 'pod', 'pod ADD (library');
-  out.push(target('pod ADD on an empty node, ours / Go', 1.25, podAdd?.ratio, 'x', undefined, broken(podAdd)));
-  const w1 = findRow(rows, 'workers', `${config.pods} pods, 1 worker(s): ADD ms/pod`);
-  out.push(target(`${config.pods} pods one after another (1 worker), ADD ms/pod, ours / Go`, 1.0, w1?.ratio, 'x', undefined, broken(w1)));
+  out.push(ratio('pod ADD on an empty node (lo, then [bridge, portmap]), ours / Go', 0.8, podAdd));
   const podDel = findRow(rows, 'pod', 'pod DEL (library');
-  out.push(target('pod DEL, ours / Go', 0.6, podDel?.ratio, 'x', undefined, broken(podDel)));
-  const g = (details.growth as { pods: number; sides: Record<string, GrowthSide> } | undefined)?.sides.ours;
-  const gPods = (details.growth as { pods: number } | undefined)?.pods ?? config.growth;
-  out.push(
-    target(`ours: ADD at ${gPods} pods / ADD at 1 pod`, 1.1, g?.growthRatio, 'x', g ? `medians of pods 1-10 and ${gPods - 9}-${gPods}` : undefined, (g?.failures ?? 0) > 0),
-  );
-  for (const p of PLUGINS) {
-    const r = findRow(rows, 'cold', `${p} VERSION with Node started`);
-    out.push(target(`cold start: node dist/bin/${p} VERSION / node -e 0`, 1.2, r?.ratio, 'x', undefined, broken(r)));
+  out.push(ratio('pod DEL, ours / Go', 0.5, podDel));
+
+  const pluginRow = (plugin: string, verb: string) => findRow(rows, 'plugins', `${workloadOf(plugin) ?? plugin} ${verb}`);
+  for (const [plugin, max] of [
+    ['bridge', 0.9],
+    ['portmap', 0.7],
+    ['loopback', 2.5],
+  ] as const) {
+    const label = workloadOf(plugin) ?? plugin;
+    out.push(ratio(`${plugin} ADD${label === plugin ? '' : ` (${label})`}, ours / Go`, max, pluginRow(plugin, 'ADD')));
   }
+  for (const p of PLUGINS) {
+    // the cold group's VERSION (spawnSync); without it, the plugins group's VERSION exec
+    const cold = findRow(rows, 'cold', `${p} VERSION`);
+    const r = cold ?? pluginRow(p, 'VERSION');
+    out.push(ratio(`${p} VERSION, ours / Go`, 1.0, r, r !== undefined && cold === undefined ? 'exec through the runtime library (plugins group)' : undefined));
+  }
+
+  for (const [verb, max] of [
+    ['ADD', 0.8],
+    ['DEL', 0.5],
+  ] as const) {
+    const r = findRow(rows, 'workers', `${config.pods} pods, 1 worker(s): ${verb} ms/pod`);
+    out.push(ratio(`${config.pods} pods one after another, ${verb} ms/pod, ours / Go`, max, r));
+  }
+  for (const verb of ['ADD', 'DEL']) {
+    const r = findRow(rows, 'workers', `${config.pods} pods, 8 worker(s): ${verb} ms/pod`);
+    out.push(ratio(`${config.pods} pods, 8 workers, ${verb} ms/pod, ours / Go`, 0.6, r));
+  }
+
+  const growthDetails = details.growth as { pods: number; sides: Record<string, GrowthSide> } | undefined;
+  const g = growthDetails?.sides.ours;
+  const gPods = growthDetails?.pods ?? config.growth;
+  const fit = g?.addFit;
+  const fitted = fit === undefined ? undefined : (fit.a + fit.b * gPods) / (fit.a + fit.b);
+  out.push(
+    target(
+      `ours: ADD with ${gPods} pods on the node / one-pod ADD (fit)`,
+      1.1,
+      fitted,
+      'x',
+      g && fit ? `fit ${formatFit(fit)} at i = ${gPods} over i = 1; medians of the last / first 10 pods: ${g.growthRatio.toFixed(2)}×` : undefined,
+      (g?.failures ?? 0) > 0,
+    ),
+  );
+
   for (const p of RSS_PLUGINS) {
     const r = findRow(rows, 'rss', `${p} ADD peak RSS`);
-    out.push(target(`peak RSS: ${p} ADD (max of the rounds)`, 60, r?.cells.ours?.max, 'MB', undefined, (r?.cells.ours?.failures ?? 0) > 0));
+    out.push(target(`peak RSS of our ${p} process (ADD, max of the rounds)`, 32, r?.cells.ours?.max, 'MB', undefined, (r?.cells.ours?.failures ?? 0) > 0));
   }
   return out;
 }
@@ -149,6 +189,16 @@ function problemsOf(ctx: BenchContext): string[] {
     }
   }
   return problems;
+}
+
+/** The Bun version that compiles dist/bin: the exact version package.json pins (scripts/bun.mjs). */
+function bunVersion(root: string): string | null {
+  try {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { devDependencies?: Record<string, string> };
+    return pkg.devDependencies?.bun ?? null;
+  } catch {
+    return null;
+  }
 }
 
 function goVersion(): string | null {

@@ -98,9 +98,34 @@ export function makeRow(
 ): Row {
   const cells: Record<string, Cell> = {};
   for (const [label, key] of Object.entries(sides)) cells[label] = cell(samples, key);
+  return { ...rowOf(group, workload, cells, options), showP95: options.showP95 };
+}
+
+/**
+ * A cell of a figure derived from two cells' medians (e.g. ADD minus VERSION): the median
+ * only; n is the smaller of the two counts and the failures are both cells' together.
+ */
+export function differenceCell(a: Cell, b: Cell): Cell {
+  const median = a.median === null || b.median === null ? null : round3(a.median - b.median);
+  return {
+    median,
+    p95: null,
+    min: null,
+    max: null,
+    n: Math.min(a.n, b.n),
+    failures: a.failures + b.failures,
+    firstError: a.firstError ?? b.firstError,
+  };
+}
+
+/**
+ * A row of cells made elsewhere (derived figures); the ratio is the first side over the last,
+ * none when either is negative or the last is zero (a derived figure can be below zero).
+ */
+export function rowOf(group: string, workload: string, cells: Readonly<Record<string, Cell>>, options: { unit?: string; note?: string } = {}): Row {
   const labels = Object.keys(cells);
   const first = cells[labels[0] as string]?.median ?? null;
   const last = cells[labels[labels.length - 1] as string]?.median ?? null;
-  const ratio = labels.length > 1 && first !== null && last !== null && last !== 0 ? round3(first / last) : null;
-  return { group, workload, unit: options.unit ?? 'ms', cells, ratio, note: options.note, showP95: options.showP95 };
+  const ratio = labels.length > 1 && first !== null && last !== null && first >= 0 && last > 0 ? round3(first / last) : null;
+  return { group, workload, unit: options.unit ?? 'ms', cells, ratio, note: options.note };
 }

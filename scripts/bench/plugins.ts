@@ -4,13 +4,20 @@
  * as [bridge] (its host-local included); portmap as [bridge, portmap], counting only the
  * portmap exec). Go portmap 1.1.1's CHECK always fails for IPv4-only pods: that shows as
  * failures of the Go side, the bench goes on.
+ *
+ * Each exec is split into process start and work, per side, from these same execs: start is
+ * the median VERSION exec of that executable (everything up to the handler: exec, loading the
+ * binary and its runtime, reading the environment, no work), work is the median ADD (DEL)
+ * exec minus that start. Go's bridge work includes the host-local process it starts; ours
+ * runs host-local inside the bridge process.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NetworkConfigList } from '../../lib/runtime/index.ts';
 import type { BenchContext } from './context.ts';
-import { Samples, interleave, makeRow } from './measure.ts';
+import { type Cell, Samples, cell, differenceCell, interleave, makeRow, rowOf } from './measure.ts';
 import type { Side } from './side.ts';
+import { round3 } from './stats.ts';
 
 interface PluginWorkload {
   readonly label: string;
@@ -30,12 +37,38 @@ const WORKLOADS: readonly PluginWorkload[] = [
   { label: 'host-local, 1000 reserved', plugin: 'host-local', list: (s) => s.lists.hostLocalFull, ifname: 'eth0', capabilities: false, version: false },
 ];
 
+/** The label of the workload whose rows time `plugin`'s VERSION, ADD, ... ("bridge + host-local"). */
+export function workloadOf(plugin: string): string | undefined {
+  return WORKLOADS.find((w) => w.plugin === plugin && w.version)?.label;
+}
+
 const VERBS = ['ADD', 'CHECK', 'DEL'] as const;
+/** The verbs split into start and work. */
+const SPLIT_VERBS = ['ADD', 'DEL'] as const;
+
+/** One side's split of one workload's execs (ms, medians), for the JSON. */
+export interface ExecSplit {
+  /** The median VERSION exec of the executable: process start up to the handler. */
+  readonly startMs: number | null;
+  readonly addMs: number | null;
+  readonly delMs: number | null;
+  /** addMs - startMs, delMs - startMs. */
+  readonly addWorkMs: number | null;
+  readonly delWorkMs: number | null;
+  /** startMs / addMs. */
+  readonly startShareOfAdd: number | null;
+}
+
+const SPLIT_NOTE = 'start = median VERSION exec of that executable (process start up to the handler), work = median exec - start';
 
 export async function perPlugin(ctx: BenchContext): Promise<void> {
   const { config, sides } = ctx;
   ctx.pods.ensure(sides, 1);
   for (const side of sides) reserveThousand(side);
+  /** The VERSION cells per executable, per side: each exec's start. */
+  const starts = new Map<string, Record<string, Cell>>();
+  /** By workload label: the executable, and each side's split. */
+  const split: Record<string, { plugin: string } & Record<string, ExecSplit | string>> = {};
   for (const w of WORKLOADS) {
     const samples = new Samples();
     const contenders = sides.map((side) => (s: Samples, round: number) => pluginRound(side, w, round, s));
@@ -46,7 +79,35 @@ export async function perPlugin(ctx: BenchContext): Promise<void> {
         w.plugin === 'portmap' && verb === 'CHECK' ? 'Go portmap 1.1.1 CHECK fails for IPv4-only pods (fixed upstream in 1.3.0)' : undefined;
       ctx.addRow(makeRow('plugins', `${w.label} ${verb}`, samples, { ours: `ours ${verb}`, go: `go ${verb}` }, note ? { note } : {}));
     }
+    if (w.version) starts.set(w.plugin, Object.fromEntries(sides.map((side) => [side.name, cell(samples, `${side.name} VERSION`)])));
+    const start = starts.get(w.plugin);
+    if (start === undefined) continue;
+    for (const verb of SPLIT_VERBS) {
+      const cells = Object.fromEntries(
+        sides.map((side) => [side.name, differenceCell(cell(samples, `${side.name} ${verb}`), start[side.name] as Cell)]),
+      );
+      // the note once, under the first of these rows
+      const note = Object.keys(split).length === 0 && verb === 'ADD' ? SPLIT_NOTE : undefined;
+      ctx.addRow(rowOf('plugins', `  ${w.label} ${verb} work (${verb} - start)`, cells, note ? { note } : {}));
+    }
+    split[w.label] = { plugin: w.plugin, ...Object.fromEntries(sides.map((side) => [side.name, execSplit(samples, side, start[side.name] as Cell)])) };
   }
+  ctx.details.execSplit = { plugins: split, method: SPLIT_NOTE };
+}
+
+function execSplit(samples: Samples, side: Side, start: Cell): ExecSplit {
+  const add = cell(samples, `${side.name} ADD`).median;
+  const del = cell(samples, `${side.name} DEL`).median;
+  const s = start.median;
+  const minus = (x: number | null) => (x === null || s === null ? null : round3(x - s));
+  return {
+    startMs: s,
+    addMs: add,
+    delMs: del,
+    addWorkMs: minus(add),
+    delWorkMs: minus(del),
+    startShareOfAdd: s === null || add === null || add === 0 ? null : round3(s / add),
+  };
 }
 
 /** One round on one side: VERSION (when asked), ADD, CHECK, DEL of one attachment. */

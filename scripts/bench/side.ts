@@ -25,7 +25,7 @@ export interface SideSetup {
 
 /** Spec version of every list: the newest both sides support (Go 1.1.1 stops at 1.0.0). */
 export const CNI_VERSION = '1.0.0';
-/** Plugins get a fixed environment: only PATH (ours need it to find node and iptables). */
+/** Plugins get a fixed environment: only PATH (both sides need it to find iptables and the like). */
 const PLUGIN_ENV = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' };
 /** A plugin stuck for this long fails its pod instead of hanging the bench. */
 const PLUGIN_TIMEOUT_MS = 120_000;
