@@ -41,15 +41,21 @@ export async function probeVersions(binary: string): Promise<VersionInfo> {
   }
 }
 
+/** The magic that starts a Go executable's build information (`.go.buildinfo`). */
+const GO_BUILDINFO = Buffer.from('\xff Go buildinf:', 'latin1');
+
 /**
- * Tells a Go build of containernetworking/plugins from anything else: an ELF executable that
- * embeds the module path. Only Go builds get the expected-failure list.
+ * Tells a Go build of containernetworking/plugins from anything else: an ELF executable with Go
+ * build information that embeds the module path. The module path alone is not enough: our own
+ * executables carry it in the iptables comment they share with the Go plugins ("Masquerading for
+ * plugins from github.com/containernetworking/plugins"). Only Go builds get the expected-failure
+ * list.
  */
 export function detectImpl(binary: string): Impl {
   try {
     const bytes = readFileSync(binary);
     const isElf = bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
-    if (isElf && bytes.includes('github.com/containernetworking/plugins')) return 'go';
+    if (isElf && bytes.includes(GO_BUILDINFO) && bytes.includes('github.com/containernetworking/plugins')) return 'go';
   } catch {
     // unreadable: treat as other
   }
