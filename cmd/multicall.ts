@@ -2,7 +2,6 @@
 // cnitool, run under the name it was started as (a link per name, as busybox does). Each
 // program is its own bundle inside the binary (build.mjs), with its own bytecode, and only the
 // one started is loaded: a loopback process does not pay for the bridge's code.
-import { basename } from 'node:path';
 import { versionAnswer } from '../lib/cni/version.ts';
 import { cleanEnvironment, needsCleanEnvironment } from './environment.ts';
 import programEntries from './programs.json' with { type: 'json' };
@@ -25,7 +24,8 @@ function isProgram(name: string | undefined): name is ProgramName {
 
 function run(): void {
   if (needsCleanEnvironment(process.env)) cleanEnvironment();
-  let name: string | undefined = basename(process.argv0);
+  // the base name, without node:path: every module the entry loads, every process pays for
+  let name: string | undefined = process.argv0.slice(process.argv0.lastIndexOf('/') + 1);
   if (name === SELF && isProgram(process.argv[2])) {
     name = process.argv[2];
     process.argv.splice(2, 1);

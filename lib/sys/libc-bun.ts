@@ -33,13 +33,18 @@ const SCALARS: Readonly<Record<string, string>> = {
  * for koffi's variadic calls; calls without extra arguments (ioctl) pass none.
  */
 export function signatureOf(prototype: string, extraVariadic = 0): Signature {
-  const m = /^(.+?)\s*\b(\w+)\((.*)\)$/.exec(prototype);
-  if (m === null) throw new Error(`unreadable prototype: ${prototype}`);
-  const returns = SCALARS[(m[1] as string).trim()];
+  // "<result type> <name>(<params>)": plain string operations, no regular expression, since
+  // this runs in every plugin process for each function it binds
+  const open = prototype.indexOf('(');
+  const head = prototype.slice(0, open).trim();
+  const space = head.lastIndexOf(' ');
+  if (open < 0 || space < 0 || !prototype.endsWith(')')) throw new Error(`unreadable prototype: ${prototype}`);
+  const returns = SCALARS[head.slice(0, space).trim()];
   if (returns === undefined) throw new Error(`no bun:ffi type for the result of ${prototype}`);
+  const params = prototype.slice(open + 1, -1);
   const ffiArgs: string[] = [];
   const kinds: ArgKind[] = [];
-  for (const param of (m[3] as string).split(',').map((p) => p.trim())) {
+  for (const param of params.split(',').map((p) => p.trim())) {
     if (param === '...') {
       for (let i = 0; i < extraVariadic; i++) {
         ffiArgs.push('i32');
@@ -94,7 +99,8 @@ export function bindWithBunFfi(): LibcBinding {
       configurable: true,
       enumerable: true,
       get() {
-        const fn = wrap(ffi, open(name, toFfi(signatureOf(decl, VARIADIC_INTS[name] ?? 0))), signatureOf(decl, VARIADIC_INTS[name] ?? 0));
+        const sig = signatureOf(decl, VARIADIC_INTS[name] ?? 0);
+        const fn = wrap(ffi, open(name, { args: sig.ffiArgs, returns: sig.returns }), sig);
         Object.defineProperty(table, name, { value: fn, enumerable: true, writable: false, configurable: false });
         return fn;
       },
@@ -107,10 +113,6 @@ export function bindWithBunFfi(): LibcBinding {
     return ffi.read.i32(errnoAddress, 0);
   };
   return { libc: table as unknown as Libc, errno };
-}
-
-function toFfi(sig: Signature): { args: string[]; returns: string } {
-  return { args: sig.ffiArgs, returns: sig.returns };
 }
 
 /** Converts the JS arguments the Libc interface takes into what bun:ffi passes to C. */
