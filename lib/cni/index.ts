@@ -11,7 +11,6 @@ export {
   type PluginHandlers,
   type PluginIo,
   pluginMain,
-  processIo,
   runPlugin,
 } from './skel.ts';
 export type * from './types.ts';

@@ -1,4 +1,3 @@
-import { readSync, writeSync } from 'node:fs';
 import { type CniArgs, parseCniArgs, validateContainerId, validateIfname, validateNetworkName } from './args.ts';
 import { convertResult } from './convert.ts';
 import { CniError, ErrorCode, isCniError } from './errors.ts';
@@ -57,61 +56,15 @@ export interface PluginDefinition {
   readonly handlers: PluginHandlers;
 }
 
-/** The process I/O skel uses; tests pass a fake. */
+/**
+ * The process I/O skel uses: lib/sys processIo() in the executables (synchronous, through
+ * libc, so nothing is lost when the process exits), a fake in tests.
+ */
 export interface PluginIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   readStdin(): Buffer;
   writeStdout(text: string): void;
   writeStderr(text: string): void;
-}
-
-/** The real process I/O: synchronous writes so nothing is lost when the process exits. */
-export function processIo(): PluginIo {
-  return {
-    env: process.env,
-    readStdin: readAllStdin,
-    writeStdout: (text) => writeAll(1, text),
-    writeStderr: (text) => writeAll(2, text),
-  };
-}
-
-/**
- * Reads fd 0 to the end. A runtime may hand us a non-blocking pipe, where a plain
- * readFileSync(0) fails with EAGAIN when the writer is slower than we are: wait and retry.
- */
-function readAllStdin(): Buffer {
-  const chunks: Buffer[] = [];
-  const buf = Buffer.allocUnsafe(65536);
-  for (;;) {
-    let n: number;
-    try {
-      n = readSync(0, buf, 0, buf.length, null);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EAGAIN') {
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2); // sleep 2 ms, synchronously
-        continue;
-      }
-      if (code === 'EOF') break;
-      throw e;
-    }
-    if (n === 0) break;
-    chunks.push(Buffer.from(buf.subarray(0, n)));
-  }
-  return Buffer.concat(chunks);
-}
-
-function writeAll(fd: number, text: string): void {
-  const buf = Buffer.from(text);
-  let off = 0;
-  while (off < buf.length) {
-    try {
-      off += writeSync(fd, buf, off);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
-      throw e;
-    }
-  }
 }
 
 const COMMANDS: readonly Command[] = ['ADD', 'DEL', 'CHECK', 'VERSION', 'GC', 'STATUS'];
@@ -182,7 +135,7 @@ function parseValidAttachments(config: NetConf): Attachment[] | undefined {
  * the handler and prints the result (converted to the config's version) or the spec error JSON.
  * Only this function writes to stdout. Returns the exit code.
  */
-export async function runPlugin(plugin: PluginDefinition, io: PluginIo = processIo()): Promise<number> {
+export async function runPlugin(plugin: PluginDefinition, io: PluginIo): Promise<number> {
   const versions = plugin.versions ?? SUPPORTED_VERSIONS;
   let cniVersion: string | undefined;
   try {
@@ -280,14 +233,14 @@ function notImplemented(plugin: PluginDefinition, cmd: Command): CniError {
   return new CniError(ErrorCode.Internal, `the ${plugin.name} plugin does not implement ${cmd} yet`);
 }
 
-/** The entry point of a plugin executable: runs and sets the exit code. */
-export function pluginMain(plugin: PluginDefinition): void {
-  runPlugin(plugin).then(
+/** The entry point of a plugin executable: runs with the process's I/O and sets the exit code. */
+export function pluginMain(plugin: PluginDefinition, io: PluginIo): void {
+  runPlugin(plugin, io).then(
     (code) => {
       process.exitCode = code;
     },
     (e: unknown) => {
-      process.stderr.write(`${String((e as Error)?.stack ?? e)}\n`);
+      io.writeStderr(`${String((e as Error)?.stack ?? e)}\n`);
       process.exitCode = 1;
     },
   );

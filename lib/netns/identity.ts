@@ -1,4 +1,4 @@
-import fs from 'node:fs';
+import { fileIdentity } from '../sys/index.ts';
 import { THREAD_NETNS_PATH } from './netns.ts';
 import type { Netns } from './netns.ts';
 
@@ -10,11 +10,10 @@ export interface NetnsIdentity {
 
 /**
  * The identity of a netns given as an open handle or a path.
- * @throws {Error} the fs error for a bad path.
+ * @throws {SysError} for a bad path.
  */
 export function netnsIdentity(ns: Netns | string): NetnsIdentity {
-  const st = typeof ns === 'string' ? fs.statSync(ns) : fs.fstatSync(ns.fd);
-  return { dev: st.dev, ino: st.ino };
+  return fileIdentity(typeof ns === 'string' ? ns : ns.fd);
 }
 
 /** The identity of the calling thread's netns. */

@@ -1,12 +1,11 @@
-import fs from 'node:fs';
-import { CLONE_NEWNET, NSFS_MAGIC, PROC_SUPER_MAGIC, SysError, fstatfsType, namespaceType } from '../sys/index.ts';
+import { CLONE_NEWNET, NSFS_MAGIC, O_NONBLOCK, O_RDONLY, PROC_SUPER_MAGIC, SysError, closeFd, fstatfsType, namespaceType, openFile } from '../sys/index.ts';
 import { NetnsNotFoundError, NotNetnsError } from './errors.ts';
 
 /** The current thread's netns (setns changes only the calling thread). */
 export const THREAD_NETNS_PATH = '/proc/thread-self/ns/net';
 
-// libuv adds O_CLOEXEC to every open; O_NONBLOCK so a FIFO passed by mistake cannot hang us.
-const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK;
+// openFile adds O_CLOEXEC; O_NONBLOCK so a FIFO passed by mistake cannot hang us.
+const OPEN_FLAGS = O_RDONLY | O_NONBLOCK;
 
 /**
  * An open, verified network namespace file. Holding the fd keeps the namespace alive and
@@ -31,7 +30,7 @@ export class Netns {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    fs.closeSync(this.fd);
+    closeFd(this.fd);
   }
 }
 
@@ -46,9 +45,9 @@ export class Netns {
 export function openNetns(path: string): Netns {
   let fd: number;
   try {
-    fd = fs.openSync(path, OPEN_FLAGS);
+    fd = openFile(path, OPEN_FLAGS);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
+    const code = err instanceof SysError ? err.code : undefined;
     if (code === 'ENOENT') throw new NetnsNotFoundError(path, { cause: err });
     if (code === 'ENOTDIR') throw new NotNetnsError(path, 'a parent is not a directory', { cause: err });
     throw err;
@@ -56,7 +55,7 @@ export function openNetns(path: string): Netns {
   try {
     verifyNetns(path, fd);
   } catch (err) {
-    fs.closeSync(fd);
+    closeFd(fd);
     throw err;
   }
   return new Netns(path, fd);

@@ -1,4 +1,4 @@
-import fs from 'node:fs';
+import { readTextFile, writeTextFile } from '../sys/index.ts';
 
 const SYSCTL_ROOT = '/proc/sys';
 
@@ -29,18 +29,18 @@ export function sysctlPath(name: string): string {
 /**
  * Reads a sysctl of the calling thread's netns (wrap in withNetns for a container),
  * without the trailing newline.
- * @throws {Error} the fs error (ENOENT when the key or interface does not exist).
+ * @throws {SysError} ENOENT when the key or interface does not exist.
  */
 export function readSysctl(name: string): string {
-  return fs.readFileSync(sysctlPath(name), 'utf8').replace(/\n$/, '');
+  return readTextFile(sysctlPath(name)).replace(/\n$/, '');
 }
 
 /**
- * Writes a sysctl of the calling thread's netns. Synchronous on purpose: only fs.*Sync
- * follows a setns'd thread (libuv pool threads stay where they were created). Call it
+ * Writes a sysctl of the calling thread's netns. Synchronous on purpose: only the calling
+ * thread follows setns (pool threads stay where they were created). Call it
  * inside withNetns for a container, e.g. `withNetns(ns, () => writeSysctl(...))`.
- * @throws {Error} the fs error.
+ * @throws {SysError} (EINVAL for a value the kernel refuses).
  */
 export function writeSysctl(name: string, value: string | number): void {
-  fs.writeFileSync(sysctlPath(name), String(value));
+  writeTextFile(sysctlPath(name), String(value));
 }

@@ -1,7 +1,6 @@
-import fs from 'node:fs';
 import { NETLINK_ROUTE, NetlinkSocket } from '../netlink/index.ts';
 import type { NetlinkSocketOptions } from '../netlink/index.ts';
-import { CLONE_NEWNET, setns } from '../sys/index.ts';
+import { CLONE_NEWNET, O_RDONLY, closeFd, openFile, setns } from '../sys/index.ts';
 import { NetnsRestoreError } from './errors.ts';
 import { THREAD_NETNS_PATH, openNetns } from './netns.ts';
 import type { Netns } from './netns.ts';
@@ -25,7 +24,7 @@ export function withNetns<T>(ns: Netns | string, fn: () => NotPromise<T>): NotPr
   const target = typeof ns === 'string' ? openNetns(ns) : ns;
   let saved: number | undefined;
   try {
-    saved = fs.openSync(THREAD_NETNS_PATH, 'r');
+    saved = openFile(THREAD_NETNS_PATH, O_RDONLY);
     setns(target.fd, CLONE_NEWNET);
     let result: NotPromise<T> | undefined;
     let failure: { error: unknown } | undefined;
@@ -47,7 +46,7 @@ export function withNetns<T>(ns: Netns | string, fn: () => NotPromise<T>): NotPr
     }
     return result as NotPromise<T>;
   } finally {
-    if (saved !== undefined) fs.closeSync(saved);
+    if (saved !== undefined) closeFd(saved);
     if (typeof ns === 'string') target.close();
   }
 }

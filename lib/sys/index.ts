@@ -40,4 +40,7 @@ export type { FlockOperation, FlockOptions } from './flock.ts';
 export { NSFS_MAGIC, PROC_SUPER_MAGIC, statfsType, fstatfsType } from './statfs.ts';
 export { startProcess } from './spawn.ts';
 export { replaceProcess } from './exec.ts';
+export { O_RDONLY, O_WRONLY, O_NONBLOCK, O_CLOEXEC, openFile, fileIdentity, readToEnd, writeAll, readTextFile, writeTextFile } from './file.ts';
+export type { FileIdentity } from './file.ts';
+export { processIo } from './process-io.ts';
 export type { ProcessOutcome, RunningProcess, StartProcessRequest } from './spawn.ts';

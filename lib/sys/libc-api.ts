@@ -22,6 +22,11 @@ export interface Libc {
   /** `fds` holds two ints. */
   readonly pipe2: (fds: Int32Array, flags: number) => number;
   readonly read: (fd: number, buf: Uint8Array, len: number) => number;
+  /** Without O_CREAT: the mode argument of the C function is never needed here. */
+  readonly open: (path: string, flags: number) => number;
+  /** `buf` receives a struct stat (144 bytes on x86-64, 128 on arm64). */
+  readonly stat: (path: string, buf: Uint8Array) => number;
+  readonly fstat: (fd: number, buf: Uint8Array) => number;
   readonly write: (fd: number, buf: Uint8Array, len: number) => number;
   /** Variadic in C: the third argument is passed as ('int', value). */
   readonly fcntl: (fd: number, cmd: number, argType: 'int', arg: number) => number;
@@ -72,6 +77,9 @@ export const PROTOTYPES: Readonly<Record<Exclude<keyof Libc, 'longSize'>, string
   ioctl: 'int ioctl(int fd, unsigned long request, ...)',
   pipe2: 'int pipe2(void *fds, int flags)',
   read: 'intptr_t read(int fd, void *buf, size_t count)',
+  open: 'int open(const char *path, int flags)',
+  stat: 'int stat(const char *path, void *buf)',
+  fstat: 'int fstat(int fd, void *buf)',
   write: 'intptr_t write(int fd, const void *buf, size_t count)',
   fcntl: 'int fcntl(int fd, int cmd, ...)',
   waitpid: 'int waitpid(int pid, void *status, int options)',

@@ -1,4 +1,3 @@
-import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { check } from './check.ts';
 import { EAGAIN, EINTR, ENOENT } from './errno.ts';
 import { SysError } from './errors.ts';
@@ -207,6 +206,8 @@ function spawnCheck(rc: number, what: string, onFailure: () => void): void {
 /** execvp's search: the first executable regular file wins; EACCES if only unusable ones exist. */
 function resolveExecutable(file: string, searchPath: string): string {
   if (file.includes('/')) return file;
+  // loaded here, not at start: callers on hot paths pass absolute paths (see file.ts on node:fs)
+  const { accessSync, constants: fsConstants, statSync } = process.getBuiltinModule('node:fs');
   if (file === '') throw new SysError('posix_spawn', ENOENT, { detail: '(empty file name)' });
   let denied = false;
   for (const dir of searchPath.split(':')) {
