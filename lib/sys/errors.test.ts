@@ -1,5 +1,7 @@
+import { constants } from 'node:os';
+import { getSystemErrorMap } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { SysError, errnoMessage, errnoName } from './errors.ts';
+import { KNOWN_ERRNOS, SysError, errnoMessage, errnoName } from './errors.ts';
 
 describe('errnoName', () => {
   it.each([
@@ -16,6 +18,19 @@ describe('errnoName', () => {
 
   it('names an unknown errno by number', () => {
     expect(errnoName(4095)).toBe('ERRNO_4095');
+  });
+});
+
+describe('the built-in errno table', () => {
+  it.each(Object.entries(KNOWN_ERRNOS))('errno %s has the name and text Node (libuv) gives it', (errno, [name, message]) => {
+    const n = Number(errno);
+    expect((constants.errno as Record<string, number>)[name]).toBe(n);
+    expect(getSystemErrorMap().get(-n)?.[1]).toBe(message);
+  });
+
+  it('falls back to Node for the others', () => {
+    expect(errnoName(constants.errno.ECONNREFUSED)).toBe('ECONNREFUSED');
+    expect(errnoMessage(constants.errno.ECONNREFUSED)).toBe('connection refused');
   });
 });
 

@@ -1,28 +1,67 @@
-// node:os and node:util are loaded when an error is first described, not at start: every
-// plugin imports this module, and in the compiled executables each of the two costs a process
-// 1-4 ms and several MB of memory to load (measured), on runs that mostly never fail.
+// The errnos a plugin meets in normal runs (an expected ENODEV, EEXIST or ENOENT is how the
+// kernel answers "is it there?"), with libuv's names and texts, so describing one loads
+// nothing: node:os and node:util cost a compiled process 1-4 ms each to load (measured), and
+// a bridge ADD describes a netlink error on every run. Any other errno loads them on first use.
+const KNOWN: Readonly<Record<number, readonly [name: string, message: string]>> = {
+  1: ['EPERM', 'operation not permitted'],
+  2: ['ENOENT', 'no such file or directory'],
+  3: ['ESRCH', 'no such process'],
+  4: ['EINTR', 'interrupted system call'],
+  5: ['EIO', 'i/o error'],
+  6: ['ENXIO', 'no such device or address'],
+  9: ['EBADF', 'bad file descriptor'],
+  11: ['EAGAIN', 'resource temporarily unavailable'],
+  12: ['ENOMEM', 'not enough memory'],
+  13: ['EACCES', 'permission denied'],
+  16: ['EBUSY', 'resource busy or locked'],
+  17: ['EEXIST', 'file already exists'],
+  19: ['ENODEV', 'no such device'],
+  20: ['ENOTDIR', 'not a directory'],
+  21: ['EISDIR', 'illegal operation on a directory'],
+  22: ['EINVAL', 'invalid argument'],
+  24: ['EMFILE', 'too many open files'],
+  25: ['ENOTTY', 'inappropriate ioctl for device'],
+  26: ['ETXTBSY', 'text file is busy'],
+  28: ['ENOSPC', 'no space left on device'],
+  30: ['EROFS', 'read-only file system'],
+  34: ['ERANGE', 'result too large'],
+  38: ['ENOSYS', 'function not implemented'],
+  39: ['ENOTEMPTY', 'directory not empty'],
+  40: ['ELOOP', 'too many symbolic links encountered'],
+  90: ['EMSGSIZE', 'message too long'],
+  93: ['EPROTONOSUPPORT', 'protocol not supported'],
+  95: ['EOPNOTSUPP', 'operation not supported on socket'],
+  97: ['EAFNOSUPPORT', 'address family not supported'],
+  98: ['EADDRINUSE', 'address already in use'],
+  99: ['EADDRNOTAVAIL', 'address not available'],
+  100: ['ENETDOWN', 'network is down'],
+  101: ['ENETUNREACH', 'network is unreachable'],
+  105: ['ENOBUFS', 'no buffer space available'],
+  110: ['ETIMEDOUT', 'connection timed out'],
+};
+
+/** The table above, for its test against node:os and node:util. */
+export const KNOWN_ERRNOS = KNOWN;
+
 const os = (): typeof import('node:os') => process.getBuiltinModule('node:os');
 const util = (): typeof import('node:util') => process.getBuiltinModule('node:util');
-
-/** Names the kernel docs use where two names share one number. */
-const PREFERRED_NAMES: Readonly<Record<number, string>> = { 11: 'EAGAIN', 95: 'EOPNOTSUPP' };
 
 /**
  * The symbolic name of an errno ('EEXIST' for 17), so callers branch on names rather than
  * numbers or message text. Unknown numbers map to `ERRNO_<n>`.
  */
 export function errnoName(errno: number): string {
-  const preferred = PREFERRED_NAMES[errno];
-  if (preferred !== undefined) return preferred;
+  const known = KNOWN[errno];
+  if (known !== undefined) return known[0];
   for (const [name, value] of Object.entries(os().constants.errno)) {
     if (value === errno) return name;
   }
   return `ERRNO_${errno}`;
 }
 
-/** A short human description of an errno ('file already exists'); only used on error paths. */
+/** A short human description of an errno ('file already exists'). */
 export function errnoMessage(errno: number): string {
-  return util().getSystemErrorMap().get(-errno)?.[1] ?? errnoName(errno);
+  return KNOWN[errno]?.[1] ?? util().getSystemErrorMap().get(-errno)?.[1] ?? errnoName(errno);
 }
 
 /** Options for {@link SysError}. */

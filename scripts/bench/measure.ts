@@ -120,12 +120,18 @@ export function differenceCell(a: Cell, b: Cell): Cell {
 
 /**
  * A row of cells made elsewhere (derived figures); the ratio is the first side over the last,
- * none when either is negative or the last is zero (a derived figure can be below zero).
+ * none when either is negative or the last is not above `minDenominator` (for a difference
+ * of two medians, 1 ms: below that it is noise, and a ratio over it says nothing).
  */
-export function rowOf(group: string, workload: string, cells: Readonly<Record<string, Cell>>, options: { unit?: string; note?: string } = {}): Row {
+export function rowOf(
+  group: string,
+  workload: string,
+  cells: Readonly<Record<string, Cell>>,
+  options: { unit?: string; note?: string; minDenominator?: number } = {},
+): Row {
   const labels = Object.keys(cells);
   const first = cells[labels[0] as string]?.median ?? null;
   const last = cells[labels[labels.length - 1] as string]?.median ?? null;
-  const ratio = labels.length > 1 && first !== null && last !== null && first >= 0 && last > 0 ? round3(first / last) : null;
+  const ratio = labels.length > 1 && first !== null && last !== null && first >= 0 && last > (options.minDenominator ?? 0) ? round3(first / last) : null;
   return { group, workload, unit: options.unit ?? 'ms', cells, ratio, note: options.note };
 }

@@ -88,7 +88,7 @@ export async function perPlugin(ctx: BenchContext): Promise<void> {
       );
       // the note once, under the first of these rows
       const note = Object.keys(split).length === 0 && verb === 'ADD' ? SPLIT_NOTE : undefined;
-      ctx.addRow(rowOf('plugins', `  ${w.label} ${verb} work (${verb} - start)`, cells, note ? { note } : {}));
+      ctx.addRow(rowOf('plugins', `  ${w.label} ${verb} work (${verb} - start)`, cells, { minDenominator: 1, ...(note ? { note } : {}) }));
     }
     split[w.label] = { plugin: w.plugin, ...Object.fromEntries(sides.map((side) => [side.name, execSplit(samples, side, start[side.name] as Cell)])) };
   }
