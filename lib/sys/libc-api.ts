@@ -101,3 +101,25 @@ export interface LibcBinding {
   /** errno as left by the last foreign call on this thread. */
   errno(): number;
 }
+
+/**
+ * A {@link Libc} whose functions are bound by `bind` when first accessed, then kept: a plugin
+ * run calls only a few of them, and binding (declaring, or compiling a trampoline) costs time.
+ */
+export function lazyLibc(bind: (name: string, prototype: string) => unknown, longSize: number): Libc {
+  const table: Record<string, unknown> = {};
+  for (const [name, prototype] of Object.entries(PROTOTYPES)) {
+    // A getter that replaces itself with the bound function.
+    Object.defineProperty(table, name, {
+      configurable: true,
+      enumerable: true,
+      get() {
+        const fn = bind(name, prototype);
+        Object.defineProperty(table, name, { value: fn, enumerable: true, writable: false, configurable: false });
+        return fn;
+      },
+    });
+  }
+  Object.defineProperty(table, 'longSize', { value: longSize, enumerable: true });
+  return table as unknown as Libc;
+}

@@ -1,4 +1,4 @@
-import { type Libc, type LibcBinding, PROTOTYPES } from './libc-api.ts';
+import { type LibcBinding, lazyLibc } from './libc-api.ts';
 
 /** The parts of bun:ffi this module uses (typed here: the suite does not depend on Bun's types). */
 interface BunFfi {
@@ -93,26 +93,16 @@ export function bindWithBunFfi(): LibcBinding {
       throw new Error(`cannot load ${name} from ${path} (${(e as Error).message}): these executables need glibc`);
     }
   };
-  const table: Record<string, unknown> = {};
-  for (const [name, decl] of Object.entries(PROTOTYPES)) {
-    Object.defineProperty(table, name, {
-      configurable: true,
-      enumerable: true,
-      get() {
-        const sig = signatureOf(decl, VARIADIC_INTS[name] ?? 0);
-        const fn = wrap(ffi, open(name, { args: sig.ffiArgs, returns: sig.returns }), sig);
-        Object.defineProperty(table, name, { value: fn, enumerable: true, writable: false, configurable: false });
-        return fn;
-      },
-    });
-  }
-  Object.defineProperty(table, 'longSize', { value: 8, enumerable: true });
+  const bind = (name: string, prototype: string) => {
+    const sig = signatureOf(prototype, VARIADIC_INTS[name] ?? 0);
+    return wrap(ffi, open(name, { args: sig.ffiArgs, returns: sig.returns }), sig);
+  };
   let errnoAddress: number | undefined;
   const errno = (): number => {
     errnoAddress ??= open('__errno_location', { args: [], returns: 'ptr' })() as number;
     return ffi.read.i32(errnoAddress, 0);
   };
-  return { libc: table as unknown as Libc, errno };
+  return { libc: lazyLibc(bind, 8), errno };
 }
 
 /** Converts the JS arguments the Libc interface takes into what bun:ffi passes to C. */

@@ -1,5 +1,5 @@
 import type { LibraryHandle } from 'koffi';
-import { type Libc, type LibcBinding, PROTOTYPES } from './libc-api.ts';
+import { type LibcBinding, lazyLibc } from './libc-api.ts';
 
 /** The parts of koffi this module uses. */
 interface Koffi {
@@ -29,22 +29,11 @@ function loadKoffi(): Koffi {
 export function bindWithKoffi(): LibcBinding {
   const koffi = loadKoffi();
   let lib: LibraryHandle | undefined;
-  const table: Record<string, unknown> = {};
-  for (const [name, decl] of Object.entries(PROTOTYPES)) {
-    // A getter that replaces itself with the bound function: the first access declares it.
-    Object.defineProperty(table, name, {
-      configurable: true,
-      enumerable: true,
-      get() {
-        lib ??= loadLibc(koffi);
-        const fn = lib.func(decl) as CFn;
-        Object.defineProperty(table, name, { value: fn, enumerable: true, writable: false, configurable: false });
-        return fn;
-      },
-    });
-  }
-  Object.defineProperty(table, 'longSize', { value: koffi.sizeof('long'), enumerable: true });
-  return { libc: table as unknown as Libc, errno: () => koffi.errno() };
+  const bind = (_name: string, prototype: string): CFn => {
+    lib ??= loadLibc(koffi);
+    return lib.func(prototype) as CFn;
+  };
+  return { libc: lazyLibc(bind, koffi.sizeof('long')), errno: () => koffi.errno() };
 }
 
 function loadLibc(koffi: Koffi): LibraryHandle {
