@@ -18,8 +18,10 @@ describe('lib/sys file descriptors', () => {
     writeFileSync(f, 'old value that is longer\n');
     expect(readTextFile(f)).toBe('old value that is longer\n');
     writeTextFile(f, 'é'.repeat(70_000)); // more than one read chunk, multi-byte text
-    expect(readFileSync(f, 'utf8')).toBe('é'.repeat(70_000)); // an existing file is rewritten from its start
+    expect(readFileSync(f, 'utf8')).toBe('é'.repeat(70_000));
     expect(readTextFile(f)).toBe('é'.repeat(70_000));
+    writeTextFile(f, '1');
+    expect(readFileSync(f, 'utf8')).toBe('1'); // and a shorter value leaves nothing of the old one
     const st = statSync(f);
     expect(fileIdentity(f)).toEqual({ dev: st.dev, ino: st.ino });
     const fd = openFile(f, O_RDONLY);

@@ -10,6 +10,7 @@ import { getLibc, lastErrno } from './libc.ts';
 // Linux values (x86-64, arm64 and the other "generic" ABIs we ship).
 export const O_RDONLY = 0;
 export const O_WRONLY = 1;
+export const O_TRUNC = 0o1000;
 export const O_NONBLOCK = 0o4000;
 export const O_CLOEXEC = 0o2000000;
 
@@ -119,11 +120,12 @@ export function readTextFile(path: string): string {
 }
 
 /**
- * Writes `text` to an existing file in one write (a /proc/sys entry takes its value whole).
+ * Replaces the content of an existing file with `text` (a /proc/sys entry takes its value
+ * whole, as `echo value > file` writes it).
  * @throws {SysError} syscall 'open' or 'write' (EINVAL for a value the kernel refuses).
  */
 export function writeTextFile(path: string, text: string): void {
-  const fd = openFile(path, O_WRONLY);
+  const fd = openFile(path, O_WRONLY | O_TRUNC);
   try {
     writeAll(fd, text);
   } finally {
