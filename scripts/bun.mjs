@@ -40,3 +40,18 @@ export function findBun(root) {
     `no Bun ${version} found (run npm install; it installs the pinned bun package)${seen.length ? `; tried ${seen.join('; ')}` : ''}`,
   );
 }
+
+/**
+ * The Bun runtime to embed for a build target, when npm installed it (the optional dependency
+ * @oven/bun-linux-x64-baseline, of the pinned version), so the build downloads nothing; or
+ * undefined, and `bun build` fetches that target's runtime from the npm registry itself.
+ */
+export function targetRuntime(root, bunTarget) {
+  const packages = { 'bun-linux-x64-baseline': 'bun-linux-x64-baseline' };
+  const pkg = packages[bunTarget];
+  if (pkg === undefined) return undefined;
+  const file = join(root, 'node_modules', '@oven', pkg, 'bin', 'bun');
+  if (!existsSync(file)) return undefined;
+  const r = spawnSync(file, ['--version'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+  return r.status === 0 && (r.stdout ?? '').trim() === pinnedBunVersion(root) ? file : undefined;
+}
