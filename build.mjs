@@ -26,9 +26,9 @@ export const BINARY = 'cni-ts';
 export const PROGRAM_ENTRIES = JSON.parse(readFileSync(join(root, 'cmd', 'programs.json'), 'utf8'));
 export const PROGRAMS = Object.keys(PROGRAM_ENTRIES);
 /**
- * Build target -> Bun's target. x64 uses Bun's baseline runtime, which runs on every x86-64 CPU
- * as the Go plugins do (the default one needs AVX2 and dies with SIGILL without it); a
- * loopback ADD measured the same with both.
+ * Build target -> Bun's target. x64 uses Bun's baseline runtime, which needs only SSE4.2
+ * (Nehalem or newer; the default one needs AVX2 and dies with SIGILL without it); a loopback
+ * ADD measured the same with both.
  */
 export const TARGETS = { 'linux-x64': 'bun-linux-x64-baseline', 'linux-arm64': 'bun-linux-arm64' };
 const HOST_TARGET = process.arch === 'arm64' ? 'linux-arm64' : 'linux-x64';
