@@ -28,7 +28,6 @@ import type { Report } from './runner.ts';
 import { PLUGIN_NAMES } from './types.ts';
 
 const REPO = dirname(dirname(fileURLToPath(import.meta.url)));
-const RUN_MJS = join(REPO, 'conformance', 'run.mjs');
 const haveGo = PLUGIN_NAMES.every((p) => existsSync(join(GO_PLUGIN_DIR, p)));
 const haveUnshare = spawnSync('unshare', ['--version'], { stdio: 'ignore' }).status === 0;
 const skipReason = !isRoot()
@@ -39,7 +38,7 @@ const skipReason = !isRoot()
 if (skipReason) console.warn(`skipping the conformance suite without Node.js: ${skipReason}`);
 
 /** Where things are inside the mount namespace (all under the private tmpfs mounted on /tmp). */
-const INSIDE = { work: '/tmp/work', plugins: '/tmp/plugins', node: '/tmp/runner/node' } as const;
+const INSIDE = { work: '/tmp/work', plugins: '/tmp/plugins', node: '/tmp/runner/node', repo: '/tmp/repo' } as const;
 /** The whole run, probes and suite, is killed after this long. */
 const RUN_LIMIT_MS = 840_000;
 
@@ -95,12 +94,14 @@ function script(o: { priv: string; plugins: string; node: string; hidden: readon
     'set -eu',
     `stage=${q(stage)}`,
     'mount -t tmpfs -o mode=0755,size=1m,nosuid,nodev,noexec cnits-without-node "$stage"',
-    'mkdir "$stage/work" "$stage/plugins" "$stage/runner"',
+    'mkdir "$stage/work" "$stage/plugins" "$stage/runner" "$stage/repo"',
     ': > "$stage/runner/node"',
     `mount --bind ${q(join(o.priv, 'work'))} "$stage/work"`,
     `mount --bind ${q(o.plugins)} "$stage/plugins"`,
     'mount -o remount,bind,ro "$stage/plugins"',
     `mount --bind ${q(o.node)} "$stage/runner/node"`,
+    // the runner's own sources, bound too: a checkout under /tmp (as CI may clone) is covered next
+    `mount --bind ${q(REPO)} "$stage/repo"`,
     'mount -o remount,bind,ro "$stage/runner/node"',
     'mount -o remount,ro "$stage"',
     ...o.hidden.map((p) => `mount --bind ${q(join(o.priv, 'empty'))} ${q(p)}`),
@@ -115,7 +116,8 @@ function script(o: { priv: string; plugins: string; node: string; hidden: readon
     '}',
     ...probes(o.hidden).map((p) => `probe ${p.must} ${q(p.name)} ${q(p.sh)}`),
     'if [ "$bad" != 0 ]; then echo "without-node: a probe went wrong; the suite was not run" >&2; exit 97; fi',
-    `exec ${INSIDE.node} ${q(RUN_MJS)} --plugins ${INSIDE.plugins} --reference ${q(o.reference)} --require-plugins --json`,
+    `cd ${INSIDE.repo}`,
+    `exec ${INSIDE.node} ${q(join(INSIDE.repo, 'conformance', 'run.mjs'))} --plugins ${INSIDE.plugins} --reference ${q(o.reference)} --require-plugins --json`,
   ].join('\n');
 }
 
