@@ -119,6 +119,17 @@ function compile(bun, bundleFiles, target, exe) {
   );
 }
 
+/** ELF e_machine of each target: a cross-compile that produced another machine's binary stops here. */
+const ELF_MACHINE = { 'linux-x64': 62, 'linux-arm64': 183 };
+
+function checkMachine(exe, target) {
+  const head = readFileSync(exe).subarray(0, 20);
+  const machine = head.readUInt16LE(18);
+  if (head.readUInt32BE(0) !== 0x7f454c46 || machine !== ELF_MACHINE[target]) {
+    throw new Error(`build: ${exe} is not a ${target} ELF executable (e_machine ${machine})`);
+  }
+}
+
 /** Writes one plugin directory: the binary and a relative link per program. */
 function writeDirectory(outDir, exe) {
   rmSync(outDir, { recursive: true, force: true });
@@ -146,6 +157,7 @@ export async function buildAll({ quiet = false, outDir, target = 'host' } = {}) 
     if (!(t in TARGETS)) throw new Error(`build: unknown target ${t} (one of ${Object.keys(TARGETS).join(', ')}, all)`);
     const exe = join(work, `${BINARY}-${t}`);
     compile(bun, bundleFiles, t, exe);
+    checkMachine(exe, t);
     deafenToRuntimeVariables(exe, bun);
     const dir = outDir ?? (target === 'host' ? join(root, 'dist', 'bin') : join(root, 'dist', t, 'bin'));
     writeDirectory(dir, exe);
