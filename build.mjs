@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds the plugin directory dist/bin: one native executable, `cni-ts`, compiled by Bun from
-// esbuild's bundle of cmd/multicall.ts, and a symbolic link to it per plugin and for cnitool.
+// esbuild's bundles of cmd/multicall.ts and of each program, and a symbolic link to it per
+// plugin and for cnitool.
 // The executable runs the program it is started as (bridge, host-local, ...), so the directory
 // is one binary's size instead of one copy per plugin. It needs no Node.js, nothing extracted
 // at run time and no writable /tmp: libc is reached through bun:ffi, and the JavaScript is
@@ -39,7 +40,8 @@ const HOST_TARGET = process.arch === 'arm64' ? 'linux-arm64' : 'linux-x64';
  * environment cannot turn a plugin into the Bun CLI (BUN_BE_BUN) or prepend runtime flags
  * (BUN_OPTIONS). Every other BUN_* variable is dropped by cmd/environment.ts, which restarts
  * the process without them. Each name must occur in the compiled binary exactly as often as in
- * the Bun binary that built it: a different count means a new Bun release moved things, and
+ * the Bun binary that built it (the same release's runtime for another target, baseline or
+ * arm64, holds the same names): a different count means a new Bun release moved things, and
  * the build stops rather than ship a half-patched runtime.
  */
 const RUNTIME_VARIABLES = ['BUN_BE_BUN', 'BUN_OPTIONS'];
