@@ -1,3 +1,4 @@
+import { withNetnsMutex } from '../../sys/index.ts';
 import { parseListedRules } from '../iptables/save-line.ts';
 import { portmapDnatChainName, portmapLegacySnatChainName } from '../names.ts';
 import type { CommandOutput, CommandRunner } from '../runner.ts';
@@ -86,17 +87,23 @@ export function iptablesPortmap(runner: CommandRunner, options: IptablesPortmapO
   async function setupFamily(plan: IptablesFamilyPlan): Promise<void> {
     const first = await restore(plan.family, setupRestore(plan));
     if (first.exitCode === 0) return;
-    let last = first;
-    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-      const needsFilter = plan.nodeRules.some((r) => r.table === 'filter');
-      const [nat, filter] = await Promise.all([
-        save(plan.family, 'nat').then(parseSaveTable),
-        needsFilter ? save(plan.family, 'filter').then(parseSaveTable) : undefined,
-      ]);
-      last = await restore(plan.family, repairRestore(plan, nat, filter));
-      if (last.exitCode === 0) return;
-    }
-    fail(plan.family, last);
+    // The repair reads the node-wide pieces and adds the missing ones: two ADDs doing that at
+    // once (the first pods on a node) could both find one missing and both add it, so repairs
+    // in one network namespace take turns. The common path above never waits for this.
+    const last = await withNetnsMutex(`cni-ts/portmap/iptables${plan.family === 6 ? '6' : ''}/repair`, async () => {
+      let out = first;
+      for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+        const needsFilter = plan.nodeRules.some((r) => r.table === 'filter');
+        const [nat, filter] = await Promise.all([
+          save(plan.family, 'nat').then(parseSaveTable),
+          needsFilter ? save(plan.family, 'filter').then(parseSaveTable) : undefined,
+        ]);
+        out = await restore(plan.family, repairRestore(plan, nat, filter));
+        if (out.exitCode === 0) return undefined;
+      }
+      return out;
+    });
+    if (last !== undefined) fail(plan.family, last);
   }
 
   /**
