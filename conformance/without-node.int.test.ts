@@ -9,7 +9,8 @@
 //   - /tmp is an empty tmpfs, read-only and noexec; the runner's own temporary directory is
 //     bound at /tmp/work (TMPDIR; the suite's temporary dirs come from os.tmpdir());
 //   - the plugin directory is bound read-only at /tmp/plugins and passed as --plugins;
-//   - the runner's Node (process.execPath) is bound at /tmp/runner/node, off PATH, before every
+//   - the runner's checkout is bound at /tmp/repo (it may itself live under /tmp), and the
+//     runner's Node (process.execPath) at /tmp/runner/node, off PATH, before every
 //     `node` and `nodejs` in the PATH directories and process.execPath itself get an empty,
 //     non-executable file bound over them;
 //   - /run/netns is a private tmpfs, so the suite's throwaway network namespaces are invisible to

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, lstatSync, mkdtempSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,6 +82,13 @@ describe('build.mjs', () => {
     expect(err.msg).toContain('"macvlan"');
     for (const name of PROGRAMS as string[]) expect(err.msg).toContain(name);
   });
+
+  it('cross-compiles the arm64 executable (its Bun runtime comes from the npm registry; the build checks the ELF machine)', async () => {
+    const [out] = (await buildAll({ quiet: true, outDir: join(dir, 'arm64'), target: 'linux-arm64' })) as string[];
+    const head = readFileSync(join(out as string, BINARY)).subarray(0, 20);
+    expect(head.readUInt16LE(18)).toBe(183); // EM_AARCH64
+    expect(readdirSync(out as string).sort()).toEqual([BINARY, ...PROGRAMS].sort());
+  }, 300_000);
 
   it('ignores the Bun runtime variables and files a runtime environment may hold', () => {
     const cwd = mkdtempSync(join(dir, 'cwd-'));

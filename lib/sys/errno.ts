@@ -12,5 +12,6 @@ export const EINVAL = 22;
 export const ENOTTY = 25;
 export const EPROTONOSUPPORT = 93;
 export const EOPNOTSUPP = 95;
+export const EADDRINUSE = 98;
 export const EADDRNOTAVAIL = 99;
 export const ETIMEDOUT = 110;

@@ -2,7 +2,7 @@
 // kernel answers "is it there?"), with libuv's names and texts, so describing one loads
 // nothing: node:os and node:util cost a compiled process 1-4 ms each to load (measured), and
 // a bridge ADD describes a netlink error on every run. Any other errno loads them on first use.
-const KNOWN: Readonly<Record<number, readonly [name: string, message: string]>> = {
+export const KNOWN_ERRNOS: Readonly<Record<number, readonly [name: string, message: string]>> = {
   1: ['EPERM', 'operation not permitted'],
   2: ['ENOENT', 'no such file or directory'],
   3: ['ESRCH', 'no such process'],
@@ -40,9 +40,6 @@ const KNOWN: Readonly<Record<number, readonly [name: string, message: string]>> 
   110: ['ETIMEDOUT', 'connection timed out'],
 };
 
-/** The table above, for its test against node:os and node:util. */
-export const KNOWN_ERRNOS = KNOWN;
-
 const os = (): typeof import('node:os') => process.getBuiltinModule('node:os');
 const util = (): typeof import('node:util') => process.getBuiltinModule('node:util');
 
@@ -51,7 +48,7 @@ const util = (): typeof import('node:util') => process.getBuiltinModule('node:ut
  * numbers or message text. Unknown numbers map to `ERRNO_<n>`.
  */
 export function errnoName(errno: number): string {
-  const known = KNOWN[errno];
+  const known = KNOWN_ERRNOS[errno];
   if (known !== undefined) return known[0];
   for (const [name, value] of Object.entries(os().constants.errno)) {
     if (value === errno) return name;
@@ -61,7 +58,7 @@ export function errnoName(errno: number): string {
 
 /** A short human description of an errno ('file already exists'). */
 export function errnoMessage(errno: number): string {
-  return KNOWN[errno]?.[1] ?? util().getSystemErrorMap().get(-errno)?.[1] ?? errnoName(errno);
+  return KNOWN_ERRNOS[errno]?.[1] ?? util().getSystemErrorMap().get(-errno)?.[1] ?? errnoName(errno);
 }
 
 /** Options for {@link SysError}. */

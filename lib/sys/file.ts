@@ -50,9 +50,15 @@ export function fileIdentity(file: string | number): FileIdentity {
   return identityOf(buf);
 }
 
-/** Sleeps the thread synchronously (a non-blocking pipe with nothing to read yet). */
-function pause(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+/**
+ * After a failed read or write: true when the call should simply be made again, having slept
+ * `waitMs` synchronously for EAGAIN (a non-blocking pipe that is empty or full for now).
+ */
+function retryAfter(errno: number, waitMs: number): boolean {
+  if (errno === EINTR) return true;
+  if (errno !== EAGAIN) return false;
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, waitMs);
+  return true;
 }
 
 /**
@@ -69,11 +75,7 @@ export function readToEnd(fd: number): Buffer {
     if (n === 0) break;
     if (n < 0) {
       const errno = lastErrno();
-      if (errno === EINTR) continue;
-      if (errno === EAGAIN) {
-        pause(2);
-        continue;
-      }
+      if (retryAfter(errno, 2)) continue;
       throw new SysError('read', errno, { detail: `fd ${fd}` });
     }
     chunks.push(Buffer.from(buf.subarray(0, n)));
@@ -97,11 +99,7 @@ export function writeAll(fd: number, data: string | Uint8Array): void {
       continue;
     }
     const errno = lastErrno();
-    if (errno === EINTR) continue;
-    if (errno === EAGAIN) {
-      pause(1);
-      continue;
-    }
+    if (retryAfter(errno, 1)) continue;
     throw new SysError('write', errno, { detail: `fd ${fd}` });
   }
 }

@@ -1,7 +1,8 @@
 /**
  * lib/sys: the only module that talks to libc (through koffi under Node, bun:ffi in the
- * compiled executables). Everything here is synchronous and throws SysError carrying errno, code and syscall, except the outcome of
- * startProcess, which is collected from timers while the child runs.
+ * compiled executables). Everything here is synchronous and throws SysError carrying errno,
+ * code and syscall, except the outcome of startProcess, which is collected from timers while
+ * the child runs, and withNetnsMutex, which waits on timers.
  */
 export { SysError, errnoName, errnoMessage } from './errors.ts';
 export type { SysErrorOptions } from './errors.ts';

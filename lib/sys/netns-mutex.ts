@@ -1,14 +1,13 @@
 // A mutex among processes of one network namespace, without a file: a bound abstract unix
 // socket name is unique within a network namespace, the kernel releases it when its holder
 // closes it or dies (SIGKILL included), and nothing is left on disk or in the namespace.
+import { EADDRINUSE } from './errno.ts';
 import { SysError } from './errors.ts';
-import { closeFd, openSocket } from './socket.ts';
 import { getLibc, lastErrno } from './libc.ts';
+import { SOCK_CLOEXEC, closeFd, openSocket } from './socket.ts';
 
 const AF_UNIX = 1;
 const SOCK_DGRAM = 2;
-const SOCK_CLOEXEC = 0x80000;
-const EADDRINUSE = 98;
 /** sun_path's size: the abstract name (after its leading NUL) must fit. */
 const SUN_PATH_BYTES = 108;
 

@@ -4,8 +4,9 @@
 //     --packages=external --outfile=plugins/host-local/.bench.mjs \
 //     && node plugins/host-local/.bench.mjs; rm -f plugins/host-local/.bench.mjs
 // Prints in-process ADD/DEL timings (warm cache, and after a foreign change forces a rescan)
-// and the executable's wall time (dist/bin/host-local: run npm run build first): VERSION (the startup floor), ADD/DEL on an empty network
-// and with 1,000 reservations, and Debian's Go host-local on the same data for comparison.
+// and the executable's wall time (dist/bin/host-local; run npm run build first): VERSION (the
+// startup floor), ADD/DEL on an empty network and with 1,000 reservations, and Debian's Go
+// host-local on the same data for comparison.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -68,7 +69,7 @@ function execMs(bin: string, dataDir: string, network: string, command: string, 
 const GO = '/usr/lib/cni/host-local';
 const OURS = join(import.meta.dirname ?? '.', '..', '..', 'dist', 'bin', 'host-local');
 
-async function executable(dataDir: string): Promise<void> {
+function executable(dataDir: string): void {
   fill(dataDir, 'full');
   fill(dataDir, 'gofull');
   const go = existsSync(GO);
@@ -92,7 +93,7 @@ async function executable(dataDir: string): Promise<void> {
 const dataDir = mkdtempSync(join(tmpdir(), 'cnits-hl-bench-'));
 try {
   inProcess(dataDir);
-  await executable(dataDir);
+  executable(dataDir);
 } finally {
   rmSync(dataDir, { recursive: true, force: true });
 }
