@@ -96,17 +96,16 @@ export async function perPlugin(ctx: BenchContext): Promise<void> {
 }
 
 function execSplit(samples: Samples, side: Side, start: Cell): ExecSplit {
-  const add = cell(samples, `${side.name} ADD`).median;
-  const del = cell(samples, `${side.name} DEL`).median;
+  const add = cell(samples, `${side.name} ADD`);
+  const del = cell(samples, `${side.name} DEL`);
   const s = start.median;
-  const minus = (x: number | null) => (x === null || s === null ? null : round3(x - s));
   return {
     startMs: s,
-    addMs: add,
-    delMs: del,
-    addWorkMs: minus(add),
-    delWorkMs: minus(del),
-    startShareOfAdd: s === null || add === null || add === 0 ? null : round3(s / add),
+    addMs: add.median,
+    delMs: del.median,
+    addWorkMs: differenceCell(add, start).median,
+    delWorkMs: differenceCell(del, start).median,
+    startShareOfAdd: s === null || add.median === null || add.median === 0 ? null : round3(s / add.median),
   };
 }
 
