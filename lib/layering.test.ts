@@ -39,6 +39,8 @@ const allowed: Record<string, readonly string[]> = {
   'lib/netns': ['lib/sys', 'lib/netlink', 'lib/cni'],
   'lib/runtime': ['lib/cni', 'lib/invoke'],
   'lib/host-local': ['lib/cni', 'lib/addr', 'lib/sys'],
+  'lib/ipam': ['lib/cni', 'lib/invoke', 'lib/host-local', 'lib/undo'],
+  'lib/link': ['lib/netlink', 'lib/netns', 'lib/addr', 'lib/sys', 'lib/cni'],
 };
 
 const files = [...sources('lib'), ...sources('plugins'), ...sources('cmd')];

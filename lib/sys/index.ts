@@ -44,5 +44,6 @@ export { replaceProcess } from './exec.ts';
 export { O_RDONLY, O_WRONLY, O_NONBLOCK, O_CLOEXEC, openFile, fileIdentity, readToEnd, writeAll, readTextFile, writeTextFile } from './file.ts';
 export type { FileIdentity } from './file.ts';
 export { processIo } from './process-io.ts';
+export { randomBytes } from './random.ts';
 export { tryLockNetnsMutex, withNetnsMutex } from './netns-mutex.ts';
 export type { ProcessOutcome, RunningProcess, StartProcessRequest } from './spawn.ts';

@@ -1,7 +1,7 @@
 import { CniError, type ConfigRequest, ErrorCode, type GcRequest, runSteps } from '../../lib/cni/index.ts';
 import { NoFirewallBackendError, gcEveryBackend, selectBackend, systemRunner } from '../../lib/firewall/index.ts';
 import { parseBridgeConfig } from './config.ts';
-import { ipamClient } from './ipam.ts';
+import { ipamClient } from '../../lib/ipam/index.ts';
 import { masqBackendsInUse } from './nft-probe.ts';
 
 /**

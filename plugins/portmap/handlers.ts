@@ -5,13 +5,23 @@ import { systemRunner } from '../../lib/firewall/index.ts';
 import type { PortmapSpec, PortmapTeardownTarget } from '../../lib/firewall/portmap/index.ts';
 import { chooseBackend, installedBackends } from './backends.ts';
 import { type PortmapConfig, containerAddresses, parsePortmapConfig } from './config.ts';
-import { allowLocalhostTo, flushUdpConntrack } from './host.ts';
+import { type UdpFlush, allowLocalhostTo, flushUdpConntrack } from '../../lib/link/index.ts';
 import { loadState, removeState, saveState } from './state.ts';
 
 function requirePrev(req: AttachmentRequest): Result {
   const prev = parsePrevResult(req.config);
   if (!prev) throw new CniError(ErrorCode.InvalidConfig, 'must be called as chained plugin', 'portmap needs prevResult: put it after an interface plugin such as bridge in a conflist');
   return prev;
+}
+
+/** The conntrack entries a mapping change makes stale: its UDP host ports, in the pod's families. */
+function udpFlush(spec: PortmapSpec): UdpFlush {
+  const families = ([4, 6] as const).filter((f) => (f === 4 ? spec.containerIPv4 : spec.containerIPv6) !== undefined);
+  return { families, ports: spec.mappings.filter((m) => m.protocol === 'udp').map((m) => m.hostPort) };
+}
+
+function logLine(line: string): void {
+  process.stderr.write(`portmap: ${line}\n`);
 }
 
 function buildSpec(cfg: PortmapConfig, req: AttachmentRequest, prev: Result): PortmapSpec {
@@ -49,7 +59,7 @@ export async function add(req: AttachmentRequest): Promise<Result> {
     removeState(cfg.stateDir, spec);
     throw e;
   }
-  flushUdpConntrack(spec);
+  flushUdpConntrack(udpFlush(spec), logLine);
   return prev;
 }
 
@@ -79,7 +89,7 @@ export async function del(req: AttachmentRequest): Promise<void> {
   // the recorded backend alone when known; otherwise every installed one
   const backends = installedBackends(runner).filter((b) => !state || b.name === state.backend);
   await runSteps('portmap DEL', backends.map((b) => [`${b.name} teardown`, () => b.teardown(found)] as const));
-  if ('snat' in found) flushUdpConntrack(found as PortmapSpec);
+  if ('snat' in found) flushUdpConntrack(udpFlush(found as PortmapSpec), logLine);
   removeState(cfg.stateDir, owner);
 }
 

@@ -1,7 +1,8 @@
 import { realpathSync } from 'node:fs';
-import type { AttachmentRequest, ConfigRequest, GcRequest, Result } from '../../lib/cni/index.ts';
-import { hostLocalHandlers } from '../../lib/host-local/index.ts';
-import { delegateAdd, delegateCheck, delegateDel, delegateGc, delegateStatus, findInPath } from '../../lib/invoke/index.ts';
+import type { AttachmentRequest, ConfigRequest, GcRequest, Result } from '../cni/index.ts';
+import { hostLocalHandlers } from '../host-local/index.ts';
+import { delegateAdd, delegateCheck, delegateDel, delegateGc, delegateStatus, findInPath } from '../invoke/index.ts';
+import type { UndoStack } from '../undo.ts';
 
 /**
  * True when CNI_PATH resolves the IPAM type to host-local of this very executable (dist/bin is
@@ -19,7 +20,7 @@ export function isOurHostLocal(type: string, path: readonly string[], self: stri
   }
 }
 
-/** IPAM calls of the bridge: in process for our own host-local, delegated otherwise. */
+/** A plugin's IPAM calls: in process for our own host-local, delegated otherwise. */
 export interface IpamClient {
   add(req: AttachmentRequest): Promise<Result>;
   del(req: AttachmentRequest): Promise<void>;
@@ -47,4 +48,18 @@ export function ipamClient(type: string, path: readonly string[]): IpamClient {
     gc: (req) => delegateGc(type, req.stdin, req.env),
     status: (req) => delegateStatus(type, req.stdin, req.env),
   };
+}
+
+/**
+ * Starts IPAM ADD and registers its release: a child process overlaps the caller's netlink
+ * work meanwhile (our own host-local runs in process). Only a successful IPAM ADD is
+ * released on rollback: a failed one reserved nothing.
+ */
+export function startIpamAdd(client: IpamClient, req: AttachmentRequest, undo: UndoStack): Promise<Result> {
+  const added = client.add(req);
+  added.catch(() => {}); // awaited by the caller; this only marks the rejection as handled meanwhile
+  undo.push('release the IPAM address', async () => {
+    if (await added.then(() => true, () => false)) await client.del(req);
+  });
+  return added;
 }

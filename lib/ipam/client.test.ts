@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isOurHostLocal } from './ipam.ts';
+import { isOurHostLocal } from './client.ts';
 
 describe('isOurHostLocal', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cnits-ipam-'));
