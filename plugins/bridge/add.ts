@@ -20,7 +20,8 @@ import { buildResult } from './result.ts';
  * was made (the reference leaks the veth here, plugins#29). The bridge is shared and stays.
  */
 export async function add(req: AttachmentRequest): Promise<Result> {
-  const plan = planBridge(parseBridgeConfig(req), parseAttachmentSettings(req), req.ifname);
+  const cfg = parseBridgeConfig(req);
+  const plan = planBridge(cfg, parseAttachmentSettings(req), req.ifname);
   const runner = systemRunner();
   // chosen before any change: a node without the firewall tool fails with nothing to undo
   const masq = plan.masquerade ? selectBackend(plan.masquerade.backend, runner) : undefined;
