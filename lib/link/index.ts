@@ -20,6 +20,7 @@ export { globalAddresses } from './inspect.ts';
 export { findContainerInterface } from './container-interface.ts';
 export type { ContainerInterface } from './container-interface.ts';
 export { allowLocalhostTo } from './localhost.ts';
+export { bringLoopbackUp, checkLoopbackUp, takeLoopbackDown } from './loopback.ts';
 export { flushUdpConntrack } from './conntrack.ts';
 export type { UdpFlush } from './conntrack.ts';
 export { ensureSysctl, trySysctl } from './sysctl.ts';
