@@ -4,7 +4,6 @@ export { type InvokeArgs, pluginEnv } from './env.ts';
 export { ExecError, type ExecFailure, type PluginContext, PluginError, PluginNotFoundError, decodeError } from './errors.ts';
 export { BUSY_RETRIES, type CreateExecOptions, type Exec, type ExecOptions, createExec } from './exec.ts';
 export { execaSpawner } from './execa-spawn.ts';
-export { type FakeAnswer, type FakeCall, type FakeExec, type FakePlugin, fakeExec, fakeSpawner } from './fake-exec.ts';
 export { pluginFailure } from './failure.ts';
 export { findInPath, splitCniPath } from './find.ts';
 export { posixSpawner } from './posix-spawn.ts';
