@@ -45,4 +45,5 @@ export { O_RDONLY, O_WRONLY, O_NONBLOCK, O_CLOEXEC, openFile, fileIdentity, read
 export type { FileIdentity } from './file.ts';
 export { processIo } from './process-io.ts';
 export { tryLockNetnsMutex, withNetnsMutex } from './netns-mutex.ts';
-export type { ProcessOutcome, RunningProcess, StartProcessRequest } from './spawn.ts';
+export type { StartProcessRequest } from './spawn.ts';
+export type { ProcessOutcome, RunningProcess } from './child-outcome.ts';
