@@ -2,8 +2,6 @@ export type { Attachment, BackendName, MasqAddress, MasqSpec, MasqueradeBackend 
 export { MasqueradeCheckError, NoFirewallBackendError } from './errors.ts';
 export type { CommandOutput, CommandRunner, RunOptions } from './runner.ts';
 export { CommandError, systemRunner } from './runner.ts';
-export type { FakeResponder, RecordedCall, RecordingRunner } from './recording-runner.ts';
-export { recordingRunner } from './recording-runner.ts';
 export {
   masqChainName,
   masqComment,

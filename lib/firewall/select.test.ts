@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NoFirewallBackendError } from './errors.ts';
-import { recordingRunner } from './recording-runner.ts';
+import { recordingRunner } from '../testing/recording-runner.ts';
 import { findExecutable, selectBackend, usableBackends } from './select.ts';
 
 /** A fake filesystem: only these files are executables. */

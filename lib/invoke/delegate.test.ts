@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { delegateAdd, delegateCheck, delegateDel, delegateGc, delegateStatus } from './delegate.ts';
 import { PluginError, PluginNotFoundError } from './errors.ts';
-import { fakeExec } from './fake-exec.ts';
+import { fakeExec } from '../testing/fake-exec.ts';
 
 let dir: string;
 let record: string;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ExecError, PluginError } from './errors.ts';
 import { createExec } from './exec.ts';
-import { type FakeAnswer, fakeExec, fakeSpawner } from './fake-exec.ts';
+import { type FakeAnswer, fakeExec, fakeSpawner } from '../testing/fake-exec.ts';
 
 const ENV = { CNI_COMMAND: 'ADD', PATH: '/usr/bin' };
 

@@ -3,7 +3,7 @@ import { ExecError, type PluginContext } from './errors.ts';
 import { pluginFailure } from './failure.ts';
 import { findInPath } from './find.ts';
 import { posixSpawner } from './posix-spawn.ts';
-import type { Spawner } from './spawn.ts';
+import type { Spawner } from './spawner.ts';
 
 /** Per-run options. */
 export interface ExecOptions {
@@ -39,8 +39,7 @@ export interface Exec {
 /** How createExec runs processes; every field has a production default. */
 export interface CreateExecOptions {
   /**
-   * Starts the processes. @default posixSpawner(): no node:child_process in a plugin bundle
-   * (childProcessSpawner and execaSpawner remain for callers that want them).
+   * Starts the processes. @default posixSpawner() (why: see Spawner)
    */
   readonly spawner?: Spawner | undefined;
   /**

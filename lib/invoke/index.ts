@@ -1,13 +1,10 @@
 export { delegateAdd, delegateCheck, delegateDel, type DelegateEnv, delegateGc, type DelegateOptions, delegateStatus } from './delegate.ts';
-export { defaultExec } from './default-exec.ts';
 export { type InvokeArgs, pluginEnv } from './env.ts';
 export { ExecError, type ExecFailure, type PluginContext, PluginError, PluginNotFoundError, decodeError } from './errors.ts';
 export { BUSY_RETRIES, type CreateExecOptions, type Exec, type ExecOptions, createExec } from './exec.ts';
-export { execaSpawner } from './execa-spawn.ts';
-export { type FakeAnswer, type FakeCall, type FakeExec, type FakePlugin, fakeExec, fakeSpawner } from './fake-exec.ts';
 export { pluginFailure } from './failure.ts';
 export { findInPath, splitCniPath } from './find.ts';
 export { posixSpawner } from './posix-spawn.ts';
 export { decodeResult, execPluginWithResult, stdinVersion } from './result.ts';
-export { type SpawnOutcome, type SpawnRequest, type Spawner, childProcessSpawner } from './spawn.ts';
+export type { SpawnOutcome, SpawnRequest, Spawner } from './spawner.ts';
 export { type PluginInfo, decodeVersionInfo, getVersionInfo } from './version-info.ts';

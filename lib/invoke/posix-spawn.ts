@@ -1,16 +1,14 @@
 import { type RunningProcess, SysError, startProcess } from '../sys/index.ts';
-import type { SpawnOutcome, Spawner } from './spawn.ts';
+import type { SpawnOutcome, Spawner } from './spawner.ts';
 
 /** How long to keep reading output after the plugin exited, if a grandchild holds the pipes. */
 const PIPE_GRACE_MS = 1000;
 
 /**
- * The spawner delegating plugins use: posix_spawn through lib/sys instead of
- * node:child_process, whose require (~6 ms: net, stream, dgram) and full-process fork (~4 ms)
- * a plugin would pay on every ADD and DEL that runs an IPAM plugin. Same contract as
- * childProcessSpawner: the child starts synchronously inside the call (so it overlaps the
- * caller's synchronous work, and lives in the caller thread's netns), SIGKILL on timeout or
- * abort without waiting for grandchildren, otherwise at most 1 s for pipes a grandchild holds.
+ * The production spawner (why this one: see Spawner): posix_spawn through lib/sys. The child
+ * starts synchronously inside the call (so it overlaps the caller's synchronous work, and
+ * lives in the caller thread's netns); SIGKILL on timeout or abort without waiting for
+ * grandchildren, otherwise at most 1 s for pipes a grandchild holds.
  */
 export function posixSpawner(): Spawner {
   return (request) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CniError } from '../cni/index.ts';
-import { fakeExec } from './fake-exec.ts';
+import { fakeExec } from '../testing/fake-exec.ts';
 import { decodeVersionInfo, getVersionInfo } from './version-info.ts';
 
 describe('decodeVersionInfo', () => {

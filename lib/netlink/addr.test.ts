@@ -14,7 +14,7 @@ import {
   RTM_DELADDR,
   RTM_NEWADDR,
 } from './constants.ts';
-import { FakeTransport, fakeAck, fakeDone, fakeMessage } from './fake-transport.ts';
+import { FakeTransport, fakeAck, fakeDone, fakeMessage } from '../testing/fake-transport.ts';
 import { NetlinkSocket } from './socket.ts';
 import { attrMap, bytesAttr, encodeAttrs, readU32, u32Attr } from './wire.ts';
 import { decodeIfAddrMsg, encodeIfAddrMsg, IFADDRMSG_LEN } from './headers.ts';

@@ -26,7 +26,7 @@ import {
   RTM_NEWLINK,
   RTM_SETLINK,
 } from './constants.ts';
-import { FakeTransport, fakeAck, fakeDone, fakeMessage } from './fake-transport.ts';
+import { FakeTransport, fakeAck, fakeDone, fakeMessage } from '../testing/fake-transport.ts';
 import { NetlinkSocket } from './socket.ts';
 import { attrMap, bytesAttr, encodeAttrs, nestedAttr, parseAttrs, readString, readU32, stringAttr, u32Attr, u8Attr } from './wire.ts';
 import { decodeIfInfoMsg, encodeIfInfoMsg, IFINFOMSG_LEN } from './headers.ts';

@@ -13,7 +13,7 @@ import {
   NLA_F_NESTED,
 } from './constants.ts';
 import { ConntrackUnavailableError, deleteConntrackEntries } from './conntrack.ts';
-import { FakeTransport, fakeAck, fakeDone, fakeMessage } from './fake-transport.ts';
+import { FakeTransport, fakeAck, fakeDone, fakeMessage } from '../testing/fake-transport.ts';
 import { NetlinkSocket } from './socket.ts';
 import { attrMap, bytesAttr, encodeAttrs, nestedAttr, parseAttrs, u8Attr } from './wire.ts';
 import { encodeNfGenMsg, NFGENMSG_LEN } from './headers.ts';

@@ -7,8 +7,6 @@ export { NetlinkError, isNetlinkError } from './errors.ts';
 export type { NetlinkErrorOptions } from './errors.ts';
 export { NetlinkSocket } from './socket.ts';
 export type { NetlinkSocketOptions, NetlinkTransport } from './socket.ts';
-export { FakeTransport, fakeAck, fakeDone, fakeMessage } from './fake-transport.ts';
-export type { FakeResponder } from './fake-transport.ts';
 export {
   align4,
   attrMap,

@@ -20,7 +20,7 @@ import {
   RTM_NEWLINK,
   RTM_SETLINK,
 } from './constants.ts';
-import { FakeTransport, fakeAck, fakeMessage } from './fake-transport.ts';
+import { FakeTransport, fakeAck, fakeMessage } from '../testing/fake-transport.ts';
 import { deleteLink, getLink, parseLink, setLink } from './link.ts';
 import { NetlinkSocket } from './socket.ts';
 import { attrMap, bytesAttr, encodeAttrs, nestedAttr, readString, readU32, stringAttr, u32Attr, u8Attr } from './wire.ts';

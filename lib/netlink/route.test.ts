@@ -18,7 +18,7 @@ import {
   RTM_NEWROUTE,
   RTNH_F_ONLINK,
 } from './constants.ts';
-import { FakeTransport, fakeAck, fakeDone, fakeMessage } from './fake-transport.ts';
+import { FakeTransport, fakeAck, fakeDone, fakeMessage } from '../testing/fake-transport.ts';
 import { addRoute, deleteRoute, listRoutes } from './route.ts';
 import { NetlinkSocket } from './socket.ts';
 import { attrMap, bytesAttr, encodeAttrs, nestedAttr, readU32, u32Attr } from './wire.ts';

@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { NETLINK_ROUTE, NLM_F_ACK, NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_MULTI, NLM_F_REQUEST, RTM_GETLINK, RTM_NEWLINK } from './constants.ts';
 import { NetlinkError } from './errors.ts';
-import { FakeTransport, fakeAck, fakeDone, fakeMessage } from './fake-transport.ts';
-import type { FakeResponder } from './fake-transport.ts';
+import { FakeTransport, type FakeNetlinkResponder, fakeAck, fakeDone, fakeMessage } from '../testing/fake-transport.ts';
 import { NetlinkSocket } from './socket.ts';
 import { encodeIfInfoMsg } from './headers.ts';
 import type { NlRequest } from './wire.ts';
 
 const GET: NlRequest = { type: RTM_GETLINK, header: encodeIfInfoMsg(), what: 'get thing' };
 
-function socketWith(responder: FakeResponder): { sock: NetlinkSocket; transport: FakeTransport } {
+function socketWith(responder: FakeNetlinkResponder): { sock: NetlinkSocket; transport: FakeTransport } {
   const transport = new FakeTransport(responder);
   return { sock: new NetlinkSocket(transport, NETLINK_ROUTE), transport };
 }

@@ -14,7 +14,7 @@ import {
   RTM_NEWLINK,
   VETH_INFO_PEER,
 } from './constants.ts';
-import { FakeTransport, fakeAck, fakeMessage } from './fake-transport.ts';
+import { FakeTransport, fakeAck, fakeMessage } from '../testing/fake-transport.ts';
 import { NetlinkSocket } from './socket.ts';
 import { createVeth } from './veth.ts';
 import { attrMap, encodeAttrs, readString, readU32, stringAttr } from './wire.ts';

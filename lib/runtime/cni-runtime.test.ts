@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CniError } from '../cni/index.ts';
-import { PluginNotFoundError, defaultExec } from '../invoke/index.ts';
+import { PluginNotFoundError, createExec } from '../invoke/index.ts';
 import { encodeCacheEntry } from './cache-format.ts';
 import { CniRuntime, type RuntimeConf } from './cni-runtime.ts';
 import { type NetworkConfigList, networkConfFromBytes, networkConfigFromBytes } from './conf.ts';
@@ -43,7 +43,7 @@ beforeEach(() => {
   cacheDir = join(work, 'cache');
   dbg = join(work, 'debug.json');
   writeDebug(dbg);
-  runtime = new CniRuntime({ pluginPaths: ['/nonexistent', bin], cacheDir, exec: defaultExec({ stderr: false }), env: { PATH: process.env.PATH } });
+  runtime = new CniRuntime({ pluginPaths: ['/nonexistent', bin], cacheDir, exec: createExec({ stderr: false }), env: { PATH: process.env.PATH } });
 });
 
 function list(cniVersion: string, plugins: Record<string, unknown>[], extra: Record<string, unknown> = {}): NetworkConfigList {

@@ -10,7 +10,7 @@ import {
   validateIfname,
   validateNetworkName,
 } from '../cni/index.ts';
-import { type Exec, type PluginInfo, defaultExec, getVersionInfo } from '../invoke/index.ts';
+import { type Exec, type PluginInfo, createExec, getVersionInfo } from '../invoke/index.ts';
 import { type CacheKey, type CachedAttachment, DEFAULT_CACHE_DIR, ResultCache } from './cache.ts';
 import { type NetworkConfig, type NetworkConfigList, type PluginConf, listOfOne } from './conf.ts';
 import { CacheError, ConfError, MultiError, NetworkPluginError, type Operation } from './errors.ts';
@@ -27,7 +27,7 @@ export interface CniRuntimeOptions {
   readonly pluginPaths: readonly string[];
   /** Cache root; results go to `<cacheDir>/results`. @default "/var/lib/cni" */
   readonly cacheDir?: string | undefined;
-  /** How plugins are run. @default defaultExec() (execa; stderr forwarded to ours) */
+  /** How plugins are run. @default createExec() (posix_spawn; stderr forwarded to ours) */
   readonly exec?: Exec | undefined;
   /** The environment plugins inherit before the CNI_* variables. @default process.env */
   readonly env?: Readonly<Record<string, string | undefined>> | undefined;
@@ -61,7 +61,7 @@ export interface CachedConfig {
  * The runtime side of CNI, equivalent to Go's libcni CNIConfig: runs network lists and single
  * networks through their plugins for ADD, CHECK, DEL, GC and STATUS with libcni's semantics,
  * builds each plugin's stdin, keeps the Go-compatible result cache, and validates lists.
- * Needs neither root nor native code.
+ * Needs no root; under Node it reaches libc (koffi, through lib/invoke) only to start plugins.
  */
 export class CniRuntime {
   readonly pluginPaths: readonly string[];
@@ -73,7 +73,7 @@ export class CniRuntime {
   constructor(options: CniRuntimeOptions) {
     this.pluginPaths = [...options.pluginPaths];
     this.cache = new ResultCache(options.cacheDir ?? DEFAULT_CACHE_DIR);
-    this.exec = options.exec ?? defaultExec();
+    this.exec = options.exec ?? createExec();
     this.env = options.env;
     this.timeoutMs = options.timeoutMs;
   }

@@ -1,14 +1,29 @@
 // Test-only helpers for the runtime and cnitool tests (not exported from index.ts): bundle the
 // recording noop plugin (conformance/noop) and cnitool into executables in a temp directory.
-import { build } from 'esbuild';
+import { type Plugin, build } from 'esbuild';
+import { createRequire } from 'node:module';
 import { chmodSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/**
+ * koffi (lib/sys under Node, which starts the plugins) cannot be bundled: its native module
+ * is found next to its own files. The bundle requires this repository's copy by absolute path,
+ * so it runs from a temporary directory.
+ */
+const koffiFromRepo: Plugin = {
+  name: 'koffi-from-repo',
+  setup(b) {
+    const path = createRequire(join(root, 'package.json')).resolve('koffi');
+    b.onResolve({ filter: /^koffi$/ }, () => ({ path, external: true }));
+  },
+};
+
 async function bundle(entry: string, outfile: string): Promise<void> {
   await build({
+    plugins: [koffiFromRepo],
     entryPoints: [join(root, entry)],
     outfile,
     bundle: true,

@@ -46,4 +46,5 @@ export type { FileIdentity } from './file.ts';
 export { processIo } from './process-io.ts';
 export { randomBytes } from './random.ts';
 export { tryLockNetnsMutex, withNetnsMutex } from './netns-mutex.ts';
-export type { ProcessOutcome, RunningProcess, StartProcessRequest } from './spawn.ts';
+export type { StartProcessRequest } from './spawn.ts';
+export type { ProcessOutcome, RunningProcess } from './child-outcome.ts';

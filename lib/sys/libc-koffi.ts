@@ -14,9 +14,10 @@ type CFn = (...args: never[]) => number;
 /**
  * koffi, loaded on first use with require() rather than a static import: a static import of
  * koffi runs its loader (and dlopens its native module) whenever a module that merely reaches
- * lib/sys is imported. lib/invoke reaches lib/sys (posixSpawner), and lib/runtime and cnitool
- * import lib/invoke without ever calling into libc. vitest provides require() to the modules
- * it runs; the compiled executables never get here (they use bun:ffi).
+ * lib/sys is imported. lib/invoke reaches lib/sys (posixSpawner) and lib/runtime imports
+ * lib/invoke, so a program that uses the runtime library only to read configs never loads
+ * it. vitest provides require() to the modules it runs; the compiled executables never get
+ * here (they use bun:ffi).
  */
 function loadKoffi(): Koffi {
   if (typeof require !== 'function') {

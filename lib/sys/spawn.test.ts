@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SysError } from './errors.ts';
-import { type ProcessOutcome, startProcess } from './spawn.ts';
+import type { ProcessOutcome } from './child-outcome.ts';
+import { startProcess } from './spawn.ts';
 
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const ENV = { PATH };

@@ -6,8 +6,9 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { type Exec, type SpawnOutcome, type Spawner, childProcessSpawner, createExec } from '../../lib/invoke/index.ts';
+import { type Exec, type SpawnOutcome, type Spawner, createExec } from '../../lib/invoke/index.ts';
 import { type Netns, withNetns } from '../../lib/netns/index.ts';
+import { childProcessSpawner } from './child-process-spawner.ts';
 
 /** One plugin exec as the spawner saw it. */
 export interface ExecRecord {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MasqueradeCheckError } from '../errors.ts';
-import { recordingRunner } from '../recording-runner.ts';
+import { recordingRunner } from '../../testing/recording-runner.ts';
 import { CommandError } from '../runner.ts';
 import type { MasqSpec } from '../types.ts';
 import { nftMasqComment } from '../names.ts';

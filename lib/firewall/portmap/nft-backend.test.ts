@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { recordingRunner } from '../recording-runner.ts';
+import { recordingRunner } from '../../testing/recording-runner.ts';
 import { CommandError } from '../runner.ts';
 import { PortmapCheckError, PortmapInputError } from './errors.ts';
 import { nftablesPortmap } from './nft-backend.ts';

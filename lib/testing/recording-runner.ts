@@ -1,4 +1,4 @@
-import type { CommandOutput, CommandRunner, RunOptions } from './runner.ts';
+import type { CommandOutput, CommandRunner, RunOptions } from '../firewall/runner.ts';
 
 /** One command the fake saw: argv and the stdin it was given. */
 export interface RecordedCall {
@@ -7,7 +7,7 @@ export interface RecordedCall {
 }
 
 /** Decides a fake command's output; `undefined` means success with empty output. */
-export type FakeResponder = (argv: readonly string[], input: string | undefined) => Partial<CommandOutput> | undefined;
+export type FakeCommandResponder = (argv: readonly string[], input: string | undefined) => Partial<CommandOutput> | undefined;
 
 /** A CommandRunner for unit tests that records every call and answers through `respond`. */
 export interface RecordingRunner extends CommandRunner {
@@ -18,7 +18,7 @@ export interface RecordingRunner extends CommandRunner {
  * A fake CommandRunner for tests: plans are asserted on the recorded argv and stdin
  * instead of on a real firewall.
  */
-export function recordingRunner(respond: FakeResponder = () => undefined): RecordingRunner {
+export function recordingRunner(respond: FakeCommandResponder = () => undefined): RecordingRunner {
   const calls: RecordedCall[] = [];
   return {
     calls,

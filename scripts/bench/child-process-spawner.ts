@@ -1,45 +1,12 @@
 import { spawn } from 'node:child_process';
+import type { SpawnOutcome, Spawner } from '../../lib/invoke/index.ts';
 
 /** How long to keep reading output after the plugin exited, if a grandchild holds the pipes. */
 const PIPE_GRACE_MS = 1000;
 
-/** One plugin run as the spawner sees it: no CNI knowledge, just bytes in and out. */
-export interface SpawnRequest {
-  readonly path: string;
-  readonly stdin: Uint8Array;
-  /** The complete environment of the child (nothing is inherited implicitly). */
-  readonly env: Readonly<Record<string, string>>;
-  /** Aborting kills the child with SIGKILL, as Go's exec.CommandContext does. */
-  readonly signal?: AbortSignal | undefined;
-  /** Kill the child with SIGKILL after this many milliseconds. */
-  readonly timeoutMs?: number | undefined;
-}
-
-/** What one run produced. A non-zero exit is data here, not an exception. */
-export interface SpawnOutcome {
-  readonly stdout: Buffer;
-  readonly stderr: Buffer;
-  /** undefined when the child never started or a signal ended it. */
-  readonly exitCode: number | undefined;
-  /** The errno name when the child could not be started (ENOENT, EACCES, ETXTBSY, ...). */
-  readonly spawnError?: string | undefined;
-  /** The message of the start failure. */
-  readonly spawnMessage?: string | undefined;
-  readonly timedOut?: boolean | undefined;
-  readonly aborted?: boolean | undefined;
-}
-
 /**
- * Runs one child process to completion. The seam between the CNI exec logic (retries, error
- * parsing) and process creation: the real spawners use node:child_process or execa, tests
- * use a fake that answers from a table.
- */
-export type Spawner = (request: SpawnRequest) => Promise<SpawnOutcome>;
-
-/**
- * The spawner over node:child_process, for callers that cannot load koffi. Plugins delegate
- * through posixSpawner instead: loading node:child_process (~6 ms) and forking the whole Node
- * process (~4 ms) cost every delegating ADD and DEL; execa would cost ~22 ms more.
+ * The bench driver's spawner over node:child_process. Why the bench has its own is said at
+ * lib/invoke's Spawner; the contract is the same as posixSpawner's.
  */
 export function childProcessSpawner(): Spawner {
   return (request) =>

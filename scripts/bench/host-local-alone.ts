@@ -1,8 +1,9 @@
 // Benchmark (not a test): host-local with 1,000 addresses already reserved in a /16.
-// Bundle it next to its sources (so node_modules and main.ts resolve), run, remove:
-//   npx esbuild plugins/host-local/bench.ts --bundle --platform=node --format=esm \
-//     --packages=external --outfile=plugins/host-local/.bench.mjs \
-//     && node plugins/host-local/.bench.mjs; rm -f plugins/host-local/.bench.mjs
+// Bundle it next to itself (dist/bin and koffi are found from there; CommonJS, because lib/sys
+// loads koffi with require()), run, remove:
+//   npx esbuild scripts/bench/host-local-alone.ts --bundle --platform=node --format=cjs \
+//     --packages=external --outfile=scripts/bench/.host-local-alone.cjs \
+//     && node scripts/bench/.host-local-alone.cjs; rm -f scripts/bench/.host-local-alone.cjs
 // Prints in-process ADD/DEL timings (warm cache, and after a foreign change forces a rescan)
 // and the executable's wall time (dist/bin/host-local; run npm run build first): VERSION (the
 // startup floor), ADD/DEL on an empty network and with 1,000 reservations, and Debian's Go
@@ -10,7 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ipToString } from '../../lib/addr/index.ts';
 import { allocate, releaseAttachment } from '../../lib/host-local/allocator.ts';
 import { withDiskStore } from '../../lib/host-local/with-disk-store.ts';
@@ -67,7 +68,7 @@ function execMs(bin: string, dataDir: string, network: string, command: string, 
 }
 
 const GO = '/usr/lib/cni/host-local';
-const OURS = join(import.meta.dirname ?? '.', '..', '..', 'dist', 'bin', 'host-local');
+const OURS = join(dirname(process.argv[1] ?? '.'), '..', '..', 'dist', 'bin', 'host-local');
 
 function executable(dataDir: string): void {
   fill(dataDir, 'full');

@@ -1,11 +1,11 @@
 import { EAGAIN, SysError } from '../sys/index.ts';
-import { NLM_F_ACK_TLVS, NLM_F_CAPPED, NLM_F_MULTI, NLMSG_DONE, NLMSG_ERROR, NLMSGERR_ATTR_MSG } from './constants.ts';
-import type { NetlinkTransport } from './socket.ts';
-import { NLMSG_HDRLEN, align4, encodeAttrs, parseMessages, stringAttr } from './wire.ts';
-import type { NlMessage } from './wire.ts';
+import { NLM_F_ACK_TLVS, NLM_F_CAPPED, NLM_F_MULTI, NLMSG_DONE, NLMSG_ERROR, NLMSGERR_ATTR_MSG } from '../netlink/constants.ts';
+import type { NetlinkTransport } from '../netlink/socket.ts';
+import { NLMSG_HDRLEN, align4, encodeAttrs, parseMessages, stringAttr } from '../netlink/wire.ts';
+import type { NlMessage } from '../netlink/wire.ts';
 
 /** Answers one request with the datagrams the fake kernel sends back. */
-export type FakeResponder = (request: NlMessage) => readonly Buffer[];
+export type FakeNetlinkResponder = (request: NlMessage) => readonly Buffer[];
 
 /**
  * A scripted stand-in for the kernel, for tests of code built on NetlinkSocket without root:
@@ -16,10 +16,10 @@ export type FakeResponder = (request: NlMessage) => readonly Buffer[];
 export class FakeTransport implements NetlinkTransport {
   readonly sent: NlMessage[] = [];
   closed = false;
-  readonly #responder: FakeResponder;
+  readonly #responder: FakeNetlinkResponder;
   readonly #queue: Buffer[] = [];
 
-  constructor(responder: FakeResponder) {
+  constructor(responder: FakeNetlinkResponder) {
     this.#responder = responder;
   }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Benchmark (not a test): our bridge next to Debian's Go bridge, both with Go's host-local,
 // interleaved in one run inside a throwaway node namespace, plus `node -e 0` as the floor.
-//   node plugins/bridge/bench.mjs [--runs 15] [--pods 500] [--masq iptables|nftables|none] [--other PATH]
+//   node scripts/bench/bridge-alone.mjs [--runs 15] [--pods 500] [--masq iptables|nftables|none] [--other PATH]
 // With --pods N it then fills a second node with N pods (ours) and compares ADD and DEL
 // there with the first node, to show that they do not grow with the number of pods.
 import { spawnSync } from 'node:child_process';

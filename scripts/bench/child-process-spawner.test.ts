@@ -2,10 +2,8 @@ import { chmodSync, closeSync, mkdtempSync, openSync, rmSync, writeFileSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExecError, PluginError } from './errors.ts';
-import { createExec } from './exec.ts';
-import { execaSpawner } from './execa-spawn.ts';
-import { type Spawner, childProcessSpawner } from './spawn.ts';
+import { ExecError, PluginError, createExec } from '../../lib/invoke/index.ts';
+import { childProcessSpawner } from './child-process-spawner.ts';
 
 let dir: string;
 const ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin', CNI_COMMAND: 'ADD', CNI_X: 'y' };
@@ -18,16 +16,13 @@ function script(name: string, body: string): string {
 }
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'cnits-spawn-'));
+  dir = mkdtempSync(join(tmpdir(), 'cnits-cpspawn-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe.each([
-  ['node:child_process', childProcessSpawner],
-  ['execa', execaSpawner],
-] as [string, () => Spawner][])('the %s spawner under createExec', (_name, makeSpawner) => {
+describe('childProcessSpawner under createExec', () => {
   function exec(stderr: string[] = []) {
-    return createExec({ spawner: makeSpawner(), stderr: (c) => stderr.push(c.toString()), sleep: (ms) => new Promise((r) => setTimeout(r, ms / 20)) });
+    return createExec({ spawner: childProcessSpawner(), stderr: (c) => stderr.push(c.toString()), sleep: (ms) => new Promise((r) => setTimeout(r, ms / 20)) });
   }
 
   it('feeds stdin, passes exactly the given env, returns stdout and forwards stderr', async () => {
@@ -75,15 +70,13 @@ describe.each([
   });
 
   it('retries a binary that is open for writing (real ETXTBSY) until it is released', async () => {
-    const p = script(`busy-${_name.replace(/\W/g, '')}`, 'echo ready');
+    const p = script('busy', 'echo ready');
     const fd = openSync(p, 'r+');
     setTimeout(() => closeSync(fd), 120); // the retry delay is scaled down to 50 ms in this test
     const out = await exec().execPlugin(p, Buffer.alloc(0), ENV);
     expect(out.toString()).toBe('ready\n');
   });
-});
 
-describe('childProcessSpawner', () => {
   it('does not hang when a grandchild keeps the output pipes open after the plugin exited', async () => {
     const p = script('daemonish', 'sleep 3 & echo started');
     const t = Date.now();

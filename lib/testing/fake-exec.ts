@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { PluginNotFoundError } from './errors.ts';
-import { type Exec, createExec } from './exec.ts';
-import type { SpawnOutcome, SpawnRequest, Spawner } from './spawn.ts';
+import { PluginNotFoundError } from '../invoke/errors.ts';
+import { type Exec, createExec } from '../invoke/exec.ts';
+import type { SpawnOutcome, SpawnRequest, Spawner } from '../invoke/spawner.ts';
 
 /** What a fake plugin answers: output and exit code, or a start failure such as ETXTBSY. */
 export type FakeAnswer =
