@@ -29,13 +29,14 @@ function target(file: string, spec: string): string {
 }
 
 const allowed: Record<string, readonly string[]> = {
-  'lib/cni': [],
+  'lib/core': [],
+  'lib/cni': ['lib/core'],
   'lib/addr': [],
   'lib/sys': [],
   'lib/undo': [],
   'lib/netlink': ['lib/sys'],
   'lib/invoke': ['lib/cni', 'lib/sys'],
-  'lib/firewall': ['lib/addr', 'lib/sys'],
+  'lib/firewall': ['lib/core', 'lib/addr', 'lib/sys', 'lib/netlink'],
   'lib/netns': ['lib/sys', 'lib/netlink', 'lib/cni'],
   'lib/runtime': ['lib/cni', 'lib/invoke'],
   'lib/host-local': ['lib/cni', 'lib/addr', 'lib/sys'],

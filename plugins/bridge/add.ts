@@ -1,5 +1,5 @@
 import { type AttachmentRequest, CniError, ErrorCode, type Interface, type Result } from '../../lib/cni/index.ts';
-import { type CommandRunner, selectBackend, systemRunner } from '../../lib/firewall/index.ts';
+import { type CommandRunner, backendsInUse, macSpoofCheck, masquerade, selectBackend, systemRunner, teardownEveryBackend } from '../../lib/firewall/index.ts';
 import { type Link, NetlinkSocket, deleteLink, getLink, setLink } from '../../lib/netlink/index.ts';
 import { openContainerNetns, openCurrentNetns, routeSocketIn } from '../../lib/netns/index.ts';
 import { UndoStack } from '../../lib/undo.ts';
@@ -8,7 +8,6 @@ import { createContainerVeth, ifnameTaken } from './container.ts';
 import { attachPort, ensureBridge, waitPortUp } from './host.ts';
 import { ipamClient } from './ipam.ts';
 import { applyL3 } from './l3.ts';
-import { setupMacSpoofCheck, teardownMacSpoofCheck } from './macspoofchk.ts';
 
 /**
  * Starts IPAM ADD (a child process overlaps our netlink work; our own host-local runs in
@@ -28,11 +27,11 @@ function startIpam(type: string, req: AttachmentRequest, undo: UndoStack): Promi
 /** Starts the MAC spoof check (an nft process) and registers its removal. */
 function startSpoofCheck(runner: CommandRunner, req: AttachmentRequest, hostVeth: string, mac: string, undo: UndoStack): Promise<void> {
   const a = { containerId: req.containerId, ifname: req.ifname, hostVeth, mac };
-  const done = setupMacSpoofCheck(runner, a);
+  const done = (async () => selectBackend(macSpoofCheck, undefined, runner).setup(a))();
   done.catch(() => {});
   undo.push('remove the MAC spoof check', async () => {
     await done.catch(() => {});
-    await teardownMacSpoofCheck(runner, a);
+    await teardownEveryBackend(backendsInUse(macSpoofCheck, runner), a);
   });
   return done;
 }
@@ -54,7 +53,7 @@ export async function add(req: AttachmentRequest): Promise<Result> {
   const runner = systemRunner();
   // chosen before any change: a node without the firewall tool fails with nothing to undo;
   // masquerade is for the addresses IPAM gives, so an L2 network has none (as the reference)
-  const masq = cfg.ipMasq && cfg.ipamType ? selectBackend(cfg.ipMasqBackend, runner) : undefined;
+  const masq = cfg.ipMasq && cfg.ipamType ? selectBackend(masquerade, cfg.ipMasqBackend, runner) : undefined;
   const undo = new UndoStack();
   const ns = openContainerNetns(req.netns);
   const hostNs = openCurrentNetns();

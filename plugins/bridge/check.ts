@@ -1,6 +1,6 @@
 import { type AttachmentRequest, CniError, ErrorCode, type Interface, parsePrevResult } from '../../lib/cni/index.ts';
 import { ipToString, parseCidr } from '../../lib/addr/index.ts';
-import { selectBackend, systemRunner } from '../../lib/firewall/index.ts';
+import { masquerade, selectBackend, systemRunner } from '../../lib/firewall/index.ts';
 import { NetlinkSocket, getLink, listAddresses, listRoutes } from '../../lib/netlink/index.ts';
 import { openContainerNetns, routeSocketIn } from '../../lib/netns/index.ts';
 import { parseBridgeConfig } from './config.ts';
@@ -67,7 +67,7 @@ export async function check(req: AttachmentRequest): Promise<void> {
     }
     if (cfg.ipMasq && cfg.ipamType) {
       const ips = (prev.ips ?? []).map((ip) => masqAddress(parseCidr(ip.address)));
-      await selectBackend(cfg.ipMasqBackend, systemRunner()).check({ network: cfg.network, containerId: req.containerId, ifname: req.ifname, ips });
+      await selectBackend(masquerade, cfg.ipMasqBackend, systemRunner()).check({ network: cfg.network, containerId: req.containerId, ifname: req.ifname, ips });
     }
   } finally {
     ctr.close();

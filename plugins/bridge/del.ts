@@ -1,12 +1,10 @@
 import { type AttachmentRequest, type IpConfig, parsePrevResult, settleSteps, startStep } from '../../lib/cni/index.ts';
 import { parseCidr } from '../../lib/addr/index.ts';
-import { type MasqAddress, systemRunner, teardownEveryBackend } from '../../lib/firewall/index.ts';
+import { type MasqAddress, backendsInUse, macSpoofCheck, masquerade, systemRunner, teardownEveryBackend } from '../../lib/firewall/index.ts';
 import { type NetlinkSocket, deleteLink, getLink, listAddresses } from '../../lib/netlink/index.ts';
 import { type Netns, openContainerNetnsForDel, routeSocketIn } from '../../lib/netns/index.ts';
 import { parseBridgeConfig } from './config.ts';
 import { ipamClient } from './ipam.ts';
-import { teardownMacSpoofCheck } from './macspoofchk.ts';
-import { masqBackendsInUse } from './nft-probe.ts';
 import { masqAddress } from './plan.ts';
 
 /** undefined for an address that does not parse: a DEL goes on with the others. */
@@ -78,8 +76,8 @@ export async function del(req: AttachmentRequest): Promise<void> {
     const addresses = found?.addresses.length ? found.addresses : prevResultAddresses(req);
     const ips = addresses.map(tryMasqAddress).filter((a): a is MasqAddress => a !== undefined);
     const spec = { network: cfg.network, containerId: req.containerId, ifname: req.ifname, ips };
-    const masq = cfg.ipMasq && cfg.ipamType ? startStep(() => teardownEveryBackend(masqBackendsInUse(runner), spec)) : undefined;
-    const spoof = cfg.macspoofchk ? startStep(() => teardownMacSpoofCheck(runner, req)) : undefined;
+    const masq = cfg.ipMasq && cfg.ipamType ? startStep(() => teardownEveryBackend(backendsInUse(masquerade, runner), spec)) : undefined;
+    const spoof = cfg.macspoofchk ? startStep(() => teardownEveryBackend(backendsInUse(macSpoofCheck, runner), req)) : undefined;
     const own = found;
     const unlink = startStep(() => own?.index !== undefined && deleteLink(own.ctr, own.index));
     const ipamType = cfg.ipamType;

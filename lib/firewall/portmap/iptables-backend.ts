@@ -1,16 +1,17 @@
 import { withNetnsMutex } from '../../sys/index.ts';
-import { parseListedRules } from '../iptables/save-line.ts';
+import { parseListedRules } from '../iptables-save.ts';
 import { portmapDnatChainName, portmapLegacySnatChainName } from '../names.ts';
 import type { CommandOutput, CommandRunner } from '../runner.ts';
 import { CommandError } from '../runner.ts';
-import { chainAbsent, eachFamily } from '../iptables/tool-output.ts';
+import { chainAbsent, eachFamily } from '../iptables-output.ts';
 import { PortmapCheckError } from './errors.ts';
 import { dnatComment, entryRules, iptablesFamilyPlan, LEGACY_TOP_SNAT_CHAIN, TOP_DNAT_CHAIN } from './iptables-rules.ts';
 import { checkRestore, gcRestore, ownerTeardownRestore, parseSaveTable, repairRestore, rulesJumpingTo, setupRestore, teardownRestore } from './iptables-restore.ts';
 import type { IptablesFamilyPlan } from './iptables-rules.ts';
 import type { IpFamily } from './spec.ts';
 import { familyViews, teardownViews, validateOwner } from './spec.ts';
-import type { PortmapAttachment, PortmapBackend, PortmapSpec, PortmapTeardownTarget } from './types.ts';
+import type { PortmapBackend, PortmapSpec, PortmapTeardownTarget } from './types.ts';
+import type { Attachment } from '../../core/index.ts';
 
 /** The executables the iptables portmap backend runs (bare names are looked up in PATH). */
 export interface PortmapIptablesBinaries {
@@ -127,6 +128,7 @@ export function iptablesPortmap(runner: CommandRunner, options: IptablesPortmapO
 
   return {
     name: 'iptables',
+    feature: 'portmap',
 
     async setup(spec: PortmapSpec): Promise<void> {
       const plans = familyViews(spec)
@@ -171,7 +173,7 @@ export function iptablesPortmap(runner: CommandRunner, options: IptablesPortmapO
       if (missing.length > 0) throw new PortmapCheckError('iptables', missing);
     },
 
-    async gc(network: string, valid: readonly PortmapAttachment[]): Promise<void> {
+    async gc(network: string, valid: readonly Attachment[]): Promise<void> {
       validateOwner({ network, containerId: '-', ifname: '-' });
       const keep = new Set(valid.map((a) => portmapDnatChainName(network, a.containerId)));
       const prefix = dnatComment(network, '').slice(0, -1);

@@ -1,8 +1,9 @@
 import { hostCidr } from '../ip-text.ts';
-import { saveString } from '../iptables/save-line.ts';
+import { saveString } from '../iptables-save.ts';
 import { portmapDnatChainName, portmapLegacySnatChainName } from '../names.ts';
 import type { FamilyMapping, FamilyView, IpFamily } from './spec.ts';
-import type { PortmapOwner, PortmapSpec, PortProtocol } from './types.ts';
+import type { PortmapSpec, PortProtocol } from './types.ts';
+import type { Owner } from '../../core/index.ts';
 
 // The Go portmap layout in table nat, as data. Every rule is kept in iptables-save's own
 // canonical form (the text after `-A CHAIN `), so a rule we expect can be compared with a
@@ -129,7 +130,7 @@ export function dnatChainRules(spec: Pick<PortmapSpec, 'snat' | 'masqAll' | 'ext
  * The multiport rules in CNI-HOSTPORT-DNAT: protocols sorted, ports in spec order without
  * repeats, at most 15 per rule, the family's conditions after the ports (as Go puts them).
  */
-export function entryRules(owner: PortmapOwner, view: FamilyView): string[] {
+export function entryRules(owner: Owner, view: FamilyView): string[] {
   const byProto = new Map<PortProtocol, number[]>();
   for (const m of view.mappings) {
     const ports = byProto.get(m.protocol) ?? [];

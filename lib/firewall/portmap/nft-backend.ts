@@ -1,12 +1,13 @@
-import type { NftListedRule, NftListing } from '../nftables/nft-json.ts';
-import { parseNftListing } from '../nftables/nft-json.ts';
+import type { NftListedRule, NftListing } from '../nft-json.ts';
+import { parseNftListing } from '../nft-json.ts';
 import type { CommandOutput, CommandRunner } from '../runner.ts';
 import { CommandError } from '../runner.ts';
 import { PortmapCheckError } from './errors.ts';
 import { NFT_TABLE, nftDeleteRules, nftMissing, nftSetupFast, nftSetupWithBase, ownedRules, staleRules, validateNftConditions } from './nft-plan.ts';
 import type { IpFamily } from './spec.ts';
 import { familyViews, teardownViews, validateOwner } from './spec.ts';
-import type { PortmapAttachment, PortmapBackend, PortmapSpec, PortmapTeardownTarget } from './types.ts';
+import type { PortmapBackend, PortmapSpec, PortmapTeardownTarget } from './types.ts';
+import type { Attachment } from '../../core/index.ts';
 
 /** Options for nftablesPortmap. */
 export interface NftablesPortmapOptions {
@@ -58,6 +59,7 @@ export function nftablesPortmap(runner: CommandRunner, options: NftablesPortmapO
 
   return {
     name: 'nftables',
+    feature: 'portmap',
 
     async setup(spec: PortmapSpec): Promise<void> {
       const views = familyViews(spec).filter((v) => v.mappings.length > 0);
@@ -86,7 +88,7 @@ export function nftablesPortmap(runner: CommandRunner, options: NftablesPortmapO
       if (missing.length > 0) throw new PortmapCheckError('nftables', missing);
     },
 
-    async gc(network: string, valid: readonly PortmapAttachment[]): Promise<void> {
+    async gc(network: string, valid: readonly Attachment[]): Promise<void> {
       validateOwner({ network, containerId: '-', ifname: '-' });
       await deleteListed([4, 6], (l) => staleRules(l, network, valid));
     },

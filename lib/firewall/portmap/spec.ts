@@ -1,6 +1,7 @@
 import { canonicalIp, ipFamily, networkCidr } from '../ip-text.ts';
 import { PortmapInputError } from './errors.ts';
-import type { ContainerAddress, PortMapping, PortmapOwner, PortmapSpec, PortmapTeardownTarget, PortProtocol } from './types.ts';
+import type { ContainerAddress, PortMapping, PortmapSpec, PortmapTeardownTarget, PortProtocol } from './types.ts';
+import type { Owner } from '../../core/index.ts';
 
 // Validation and the per-family view both backends plan from. Everything that ends up in an
 // iptables-restore or nft line passes through here, so a newline can never start a new command.
@@ -43,7 +44,7 @@ function safeText(what: string, value: string, allowEmpty = false): void {
 }
 
 /** @throws PortmapInputError when a key field is empty or contains control characters */
-export function validateOwner(owner: PortmapOwner): void {
+export function validateOwner(owner: Owner): void {
   safeText('network', owner.network);
   safeText('containerId', owner.containerId);
   safeText('ifname', owner.ifname);

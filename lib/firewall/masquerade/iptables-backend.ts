@@ -1,11 +1,12 @@
 import { MasqueradeCheckError } from '../errors.ts';
-import type { NormalAddress } from '../masq-addresses.ts';
-import { normalAddresses } from '../masq-addresses.ts';
+import type { NormalAddress } from './addresses.ts';
+import { normalAddresses } from './addresses.ts';
 import { masqChainName } from '../names.ts';
 import type { CommandOutput, CommandRunner } from '../runner.ts';
 import { CommandError } from '../runner.ts';
-import { chainAbsent, eachFamily, NOT_INSTALLED } from './tool-output.ts';
-import type { Attachment, MasqSpec, MasqueradeBackend } from '../types.ts';
+import { chainAbsent, eachFamily, NOT_INSTALLED } from '../iptables-output.ts';
+import type { Attachment } from '../../core/index.ts';
+import type { MasqSpec, MasqueradeBackend } from './types.ts';
 import {
   fastTeardownRestore,
   freshSetupRestore,
@@ -15,7 +16,7 @@ import {
   missingRules,
   repairSetupRestore,
   teardownRestore,
-} from './masq-plan.ts';
+} from './iptables-plan.ts';
 
 /** The executables the iptables backend runs (bare names are looked up in PATH). */
 export interface IptablesBinaries {
@@ -124,6 +125,7 @@ export function iptablesMasquerade(runner: CommandRunner, options: IptablesMasqu
 
   return {
     name: 'iptables',
+    feature: 'masquerade',
 
     async setup(spec) {
       const families = byFamily(normalAddresses(spec.ips));

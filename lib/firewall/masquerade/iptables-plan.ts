@@ -1,11 +1,11 @@
-import type { NormalAddress } from '../masq-addresses.ts';
-import { unique } from '../masq-addresses.ts';
+import type { NormalAddress } from './addresses.ts';
+import { unique } from './addresses.ts';
 import { masqChainName, masqComment } from '../names.ts';
-import { parseListedRules, saveString } from './save-line.ts';
+import { parseListedRules, saveString } from '../iptables-save.ts';
 
 // Pure plans for the bridge masquerade rules in table nat, in the exact shapes the Go
 // plugins write (reference-benchmarks.md 3.1), as iptables-restore text. The apply side
-// (masq-backend.ts) only runs these and lists chains.
+// (iptables-backend.ts) only runs these and lists chains.
 
 const MULTICAST: Record<4 | 6, string> = { 4: '224.0.0.0/4', 6: 'ff00::/8' };
 

@@ -1,4 +1,4 @@
-import { canonicalIp, hostCidr, ipFamily, networkCidr } from './ip-text.ts';
+import { canonicalIp, hostCidr, ipFamily, networkCidr } from '../ip-text.ts';
 import type { MasqAddress } from './types.ts';
 
 /** A MasqAddress in the canonical text both iptables-save and nft print. */
