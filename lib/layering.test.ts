@@ -34,7 +34,7 @@ const allowed: Record<string, readonly string[]> = {
   'lib/addr': [],
   'lib/sys': [],
   'lib/undo': [],
-  'lib/netlink': ['lib/sys'],
+  'lib/netlink': ['lib/sys', 'lib/addr'],
   'lib/invoke': ['lib/cni', 'lib/sys'],
   'lib/firewall': ['lib/core', 'lib/addr', 'lib/sys', 'lib/netlink'],
   'lib/netns': ['lib/sys', 'lib/netlink', 'lib/cni'],

@@ -13,7 +13,7 @@ export type { IptablesPortmapOptions, PortmapIptablesBinaries } from './iptables
 export { iptablesPortmap } from './iptables-backend.ts';
 export type { NftablesPortmapOptions } from './nft-backend.ts';
 export { nftablesPortmap } from './nft-backend.ts';
-export type { FamilyMapping, FamilyView, IpFamily } from './spec.ts';
+export type { FamilyMapping, FamilyView } from './spec.ts';
 export { familyViews, mappingsForFamily, teardownViews, validateMappings, validateOwner } from './spec.ts';
 export type {
   IptablesFamilyPlan,

@@ -8,7 +8,7 @@ import { PortmapCheckError } from './errors.ts';
 import { dnatComment, entryRules, iptablesFamilyPlan, LEGACY_TOP_SNAT_CHAIN, TOP_DNAT_CHAIN } from './iptables-rules.ts';
 import { checkRestore, gcRestore, ownerTeardownRestore, parseSaveTable, repairRestore, rulesJumpingTo, setupRestore, teardownRestore } from './iptables-restore.ts';
 import type { IptablesFamilyPlan } from './iptables-rules.ts';
-import type { IpFamily } from './spec.ts';
+import type { Family } from '../../addr/index.ts';
 import { familyViews, teardownViews, validateOwner } from './spec.ts';
 import type { PortmapBackend, PortmapSpec, PortmapTeardownTarget } from './types.ts';
 import type { Attachment } from '../../core/index.ts';
@@ -53,27 +53,27 @@ const ATTEMPTS = 3;
 export function iptablesPortmap(runner: CommandRunner, options: IptablesPortmapOptions = {}): PortmapBackend {
   const bin: PortmapIptablesBinaries = { ...DEFAULT_BINARIES, ...options.binaries };
 
-  async function restore(family: IpFamily, text: string): Promise<CommandOutput> {
+  async function restore(family: Family, text: string): Promise<CommandOutput> {
     return runner.run([family === 4 ? bin.iptablesRestore : bin.ip6tablesRestore, '--noflush', '--wait'], { input: text });
   }
 
-  async function list(family: IpFamily, chain: string): Promise<CommandOutput> {
+  async function list(family: Family, chain: string): Promise<CommandOutput> {
     return runner.run([family === 4 ? bin.iptables : bin.ip6tables, '--wait', '-t', 'nat', '-S', chain]);
   }
 
-  async function save(family: IpFamily, table: 'nat' | 'filter'): Promise<string> {
+  async function save(family: Family, table: 'nat' | 'filter'): Promise<string> {
     const argv = [family === 4 ? bin.iptablesSave : bin.ip6tablesSave, '-t', table];
     const r = await runner.run(argv);
     if (r.exitCode !== 0) throw new CommandError(argv, r.exitCode, r.stderr);
     return r.stdout;
   }
 
-  function fail(family: IpFamily, r: CommandOutput): never {
+  function fail(family: Family, r: CommandOutput): never {
     throw new CommandError([family === 4 ? bin.iptablesRestore : bin.ip6tablesRestore, '--noflush', '--wait'], r.exitCode, r.stderr);
   }
 
   /** Rule specs listed in `chain` that jump to `target`; undefined when `chain` does not exist. */
-  async function listJumps(family: IpFamily, chain: string, target: string): Promise<string[] | undefined> {
+  async function listJumps(family: Family, chain: string, target: string): Promise<string[] | undefined> {
     const r = await list(family, chain);
     if (r.exitCode !== 0) {
       if (chainAbsent(r)) return undefined;
@@ -112,7 +112,7 @@ export function iptablesPortmap(runner: CommandRunner, options: IptablesPortmapO
    * chain. Where CNI-HOSTPORT-DNAT does not exist no portmap ADD (ours or Go's) ever ran, so
    * nothing is written: a DEL never creates an empty nat table (Go 1.1.1 did for ip6tables).
    */
-  async function teardownByOwner(family: IpFamily, network: string, containerId: string): Promise<void> {
+  async function teardownByOwner(family: Family, network: string, containerId: string): Promise<void> {
     const chains = { dnatChain: portmapDnatChainName(network, containerId), legacySnatChain: portmapLegacySnatChainName(network, containerId) };
     let last: CommandOutput | undefined;
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {

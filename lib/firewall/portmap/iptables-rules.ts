@@ -1,7 +1,8 @@
 import { hostCidr } from '../ip-text.ts';
 import { saveString } from '../iptables-save.ts';
 import { portmapDnatChainName, portmapLegacySnatChainName } from '../names.ts';
-import type { FamilyMapping, FamilyView, IpFamily } from './spec.ts';
+import type { Family } from '../../addr/index.ts';
+import type { FamilyMapping, FamilyView } from './spec.ts';
 import type { PortmapSpec, PortProtocol } from './types.ts';
 import type { Owner } from '../../core/index.ts';
 
@@ -53,7 +54,7 @@ export type SetMarkTarget = { readonly kind: 'none' } | { readonly kind: 'own' }
 
 /** One family's rules for one attachment, plus the node-wide pieces they depend on. */
 export interface IptablesFamilyPlan {
-  readonly family: IpFamily;
+  readonly family: Family;
   /** `CNI-DN-<hash>` of network + container ID. */
   readonly dnatChain: string;
   /** `CNI-SN-<hash>`: only torn down. */
@@ -155,7 +156,7 @@ export function entryRules(owner: Owner, view: FamilyView): string[] {
 /** The node-wide chains and rules one family needs (creation order). */
 export function nodePieces(
   spec: Pick<PortmapSpec, 'snat' | 'markMasqBit' | 'externalSetMarkChain'>,
-  family: IpFamily,
+  family: Family,
 ): Pick<IptablesFamilyPlan, 'nodeChains' | 'nodeRules'> {
   const own = setMarkTarget(spec).kind === 'own';
   const guard = family === 4 && spec.snat;

@@ -1,7 +1,8 @@
 import { sha512Hex } from '../names.ts';
 import type { NftListedRule, NftListing } from '../nft-json.ts';
 import { PortmapInputError } from './errors.ts';
-import type { FamilyView, IpFamily } from './spec.ts';
+import type { Family } from '../../addr/index.ts';
+import type { FamilyView,  } from './spec.ts';
 import type { PortmapSpec } from './types.ts';
 import type { Attachment, Owner } from '../../core/index.ts';
 
@@ -41,7 +42,7 @@ export const OWNED_RULE_CHAINS: readonly string[] = [HOSTPORTS, HOSTIP_HOSTPORTS
 /** nft's limit on a comment, in bytes. */
 const COMMENT_MAX = 128;
 
-function fam(family: IpFamily): 'ip' | 'ip6' {
+function fam(family: Family): 'ip' | 'ip6' {
   return family === 4 ? 'ip' : 'ip6';
 }
 
@@ -143,7 +144,7 @@ export interface NftBaseOptions {
  * Creates the table and its shared chains and (re)writes the dispatch rules. Idempotent, so
  * two first ADDs racing each other both succeed; run only when the fast path failed.
  */
-export function nftBaseCommands(family: IpFamily, options: NftBaseOptions): string[] {
+export function nftBaseCommands(family: Family, options: NftBaseOptions): string[] {
   const t = `${fam(family)} ${NFT_TABLE}`;
   const lines = [
     `add table ${t} { comment "${NFT_TABLE_COMMENT}" ; }`,
@@ -182,7 +183,7 @@ export function nftBaseCommands(family: IpFamily, options: NftBaseOptions): stri
 }
 
 /** The node-wide needs of one family of a spec. */
-export function nftBaseOptions(spec: Pick<PortmapSpec, 'snat'>, family: IpFamily): NftBaseOptions {
+export function nftBaseOptions(spec: Pick<PortmapSpec, 'snat'>, family: Family): NftBaseOptions {
   return { masquerading: spec.snat, localnetGuard: spec.snat && family === 4 };
 }
 
