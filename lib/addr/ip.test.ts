@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
   AddrError,
@@ -141,5 +142,51 @@ describe('arithmetic and comparison', () => {
     expect(unmapIPv4(mapped)).toEqual(parseIp('192.0.2.1'));
     expect(isIPv4Mapped(parseIp('::192.0.2.1'))).toBe(false);
     expect(unmapIPv4(parseIp('2001:db8::1'))).toEqual(parseIp('2001:db8::1'));
+  });
+});
+
+/** ipFamily in isIP's terms: 0 for what it rejects. */
+function familyOrZero(s: string): number {
+  return tryParseIp(s)?.family ?? 0;
+}
+
+describe('parseIp agrees with node:net isIP on validity and family (a plugin does not load node:net)', () => {
+  const cases = [
+    '0.0.0.0', '255.255.255.255', '10.1.2.3', '256.1.1.1', '1.2.3', '1.2.3.4.5', '01.2.3.4', '1.2.3.04', '1..2.3', ' 1.2.3.4', '1.2.3.4 ', '',
+    '::', '::1', '1::', 'fe80::1', '2001:db8::1:0:0:1', '1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7::', '::2:3:4:5:6:7:8',
+    '1:2:3:4:5:6:7', ':1:2:3:4:5:6:7', '1:2:3:4:5:6:7:', '1:::2', '1::2::3', '12345::', 'g::1', 'FFFF::abcd',
+    '::ffff:1.2.3.4', '::1.2.3.4', '1:2:3:4:5:6:1.2.3.4', '1:2:3:4:5:6:7:1.2.3.4', '1::5:6:1.2.3.4', '::ffff:256.2.3.4', '1.2.3.4::', ':', ':::',
+  ];
+  it.each(cases)('%j', (ip) => {
+    const expected = isIP(ip);
+    if (expected === 0) expect(() => parseIp(ip)).toThrow(AddrError);
+    else expect(parseIp(ip).family).toBe(expected);
+  });
+
+  it('agrees on random strings over the address alphabet', () => {
+    const alphabet = '0123456789abcdef:.';
+    for (let n = 0; n < 20000; n++) {
+      const len = 1 + Math.floor(Math.random() * 20);
+      let s = '';
+      for (let i = 0; i < len; i++) s += alphabet[Math.floor(Math.random() * alphabet.length)];
+      expect(familyOrZero(s), s).toBe(isIP(s));
+    }
+  });
+});
+
+describe('parseIp on generated IPv6 forms', () => {
+  it('agrees with node:net isIP on compressed, uncompressed and v4-tailed forms, valid or off by one group', () => {
+    const hex = (): string => Math.floor(Math.random() * 0x10000).toString(16);
+    for (let n = 0; n < 5000; n++) {
+      const groups = Array.from({ length: 6 + Math.floor(Math.random() * 4) }, hex);
+      if (Math.random() < 0.3) groups.splice(-2, 2, `${n % 256}.${(n * 7) % 256}.1.${n % 300}`);
+      let s = groups.join(':');
+      if (Math.random() < 0.5) {
+        const at = Math.floor(Math.random() * groups.length);
+        const drop = Math.floor(Math.random() * 3);
+        s = [...groups.slice(0, at), '', ...groups.slice(at + drop)].join(':').replace(/^:(?!:)/, '::').replace(/(?<!:):$/, '::');
+      }
+      expect(familyOrZero(s), s).toBe(isIP(s));
+    }
   });
 });

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { UnavailableError } from '../core/index.ts';
+import { masquerade, selectBackend } from '../firewall/index.ts';
+import { recordingRunner } from '../testing/recording-runner.ts';
 import { CniError } from './errors.ts';
 import { type PluginDefinition, runPlugin } from './skel.ts';
 import { fakeIo } from './testing-io.ts';
@@ -191,6 +194,30 @@ describe('runPlugin errors from handlers', () => {
     const io2 = fakeIo({ CNI_COMMAND: 'ADD', ...attachEnv }, conf('1.0.0'));
     expect(await runPlugin(plain, io2)).toBe(1);
     expect(JSON.parse(io2.stdout.join(''))).toEqual({ cniVersion: '1.0.0', code: 999, msg: 'boom' });
+  });
+  it('reports an UnavailableError as code 50 with its message and details', async () => {
+    const plugin: PluginDefinition = { name: 't', handlers: { status: async () => { throw new UnavailableError('no frobnicator', 'frob not found'); } } };
+    const io = fakeIo({ CNI_COMMAND: 'STATUS', CNI_PATH: '/x' }, conf('1.1.0'));
+    expect(await runPlugin(plugin, io)).toBe(1);
+    expect(JSON.parse(io.stdout.join(''))).toEqual({ cniVersion: '1.1.0', code: 50, msg: 'no frobnicator', details: 'frob not found' });
+    const bare: PluginDefinition = { name: 't', handlers: { status: async () => { throw new UnavailableError('no frobnicator: frob not found'); } } };
+    const io2 = fakeIo({ CNI_COMMAND: 'STATUS', CNI_PATH: '/x' }, conf('1.1.0'));
+    expect(await runPlugin(bare, io2)).toBe(1);
+    expect(JSON.parse(io2.stdout.join(''))).toEqual({ cniVersion: '1.1.0', code: 50, msg: 'no frobnicator: frob not found' });
+  });
+  it('reports an ADD with ipMasq on a node without iptables and nft as code 50, as bridge ADD does', async () => {
+    const noTools = { path: '/nonexistent', isExecutable: () => false };
+    const bridgeLike: PluginDefinition = {
+      name: 'bridge',
+      handlers: { add: async () => { selectBackend(masquerade, undefined, recordingRunner(), noTools); return result; } },
+    };
+    const io = fakeIo({ CNI_COMMAND: 'ADD', ...attachEnv }, conf('1.1.0', { ipMasq: true }));
+    expect(await runPlugin(bridgeLike, io)).toBe(1);
+    expect(JSON.parse(io.stdout.join(''))).toEqual({
+      cniVersion: '1.1.0',
+      code: 50,
+      msg: 'no usable masquerade backend: none of iptables, iptables-restore, nft found in PATH',
+    });
   });
   it('fails a verb without a handler clearly, but lets GC and STATUS succeed', async () => {
     const empty: PluginDefinition = { name: 'empty', handlers: {} };

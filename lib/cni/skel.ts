@@ -1,5 +1,6 @@
 import { type CniArgs, parseCniArgs, validateContainerId, validateIfname, validateNetworkName } from './args.ts';
 import { convertResult } from './convert.ts';
+import { UnavailableError } from '../core/index.ts';
 import { CniError, ErrorCode, isCniError } from './errors.ts';
 import type { Attachment, Result } from './types.ts';
 import { SUPPORTED_VERSIONS, configVersion, reconcileVersion, specHasCheck, specHasGcAndStatus, versionAnswer } from './version.ts';
@@ -213,6 +214,8 @@ export async function runPlugin(plugin: PluginDefinition, io: PluginIo): Promise
     }
   } catch (e) {
     if (isCniError(e)) return fail(io, e, cniVersion);
+    // a library's "the host lacks a tool" (e.g. no firewall backend) is the spec's code 50
+    if (e instanceof UnavailableError) return fail(io, new CniError(ErrorCode.PluginNotAvailable, e.message, e.details), cniVersion);
     const err = e as Error;
     if (io.env.CNI_TS_DEBUG) io.writeStderr(`${err?.stack ?? String(e)}\n`);
     return fail(io, new CniError(ErrorCode.Internal, err?.message ?? String(e)), cniVersion);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gcEveryBackend, teardownEveryBackend } from './every-backend.ts';
-import type { BackendName, MasqueradeBackend } from './types.ts';
+import type { BackendName } from './backend.ts';
+import type { MasqueradeBackend } from './masquerade/types.ts';
 
 function fake(name: BackendName, log: string[], fail?: string): MasqueradeBackend {
   const step = async (what: string): Promise<void> => {
@@ -9,6 +10,7 @@ function fake(name: BackendName, log: string[], fail?: string): MasqueradeBacken
   };
   return {
     name,
+    feature: 'masquerade',
     setup: () => step('setup'),
     teardown: () => step('teardown'),
     check: () => step('check'),

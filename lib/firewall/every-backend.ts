@@ -1,12 +1,13 @@
-import type { Attachment, MasqSpec, MasqueradeBackend } from './types.ts';
+import type { Attachment } from '../core/index.ts';
+import type { FirewallBackend } from './backend.ts';
 
 /** What a network-scoped GC keeps. */
-export interface MasqGcRequest {
+export interface GcRequest {
   readonly network: string;
   readonly valid: readonly Attachment[];
 }
 
-async function onEvery(backends: readonly MasqueradeBackend[], what: string, job: (b: MasqueradeBackend) => Promise<void>): Promise<void> {
+async function onEvery<S, T>(backends: readonly FirewallBackend<S, T>[], what: string, job: (b: FirewallBackend<S, T>) => Promise<void>): Promise<void> {
   const results = await Promise.allSettled(backends.map(job));
   const errors: unknown[] = [];
   const messages: string[] = [];
@@ -15,7 +16,7 @@ async function onEvery(backends: readonly MasqueradeBackend[], what: string, job
     errors.push(r.reason);
     messages.push(`${backends[i]?.name ?? '?'}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`);
   });
-  if (errors.length > 0) throw new AggregateError(errors, `masquerade ${what} failed: ${messages.join('; ')}`);
+  if (errors.length > 0) throw new AggregateError(errors, `${backends[0]?.feature ?? 'firewall'} ${what} failed: ${messages.join('; ')}`);
 }
 
 /**
@@ -23,14 +24,14 @@ async function onEvery(backends: readonly MasqueradeBackend[], what: string, job
  * used either. Runs all of them even when one fails.
  * @throws AggregateError holding each backend's error (prefixed with its name in the message)
  */
-export async function teardownEveryBackend(backends: readonly MasqueradeBackend[], spec: MasqSpec): Promise<void> {
-  await onEvery(backends, 'teardown', (b) => b.teardown(spec));
+export async function teardownEveryBackend<S, T>(backends: readonly FirewallBackend<S, T>[], target: T): Promise<void> {
+  await onEvery(backends, 'teardown', (b) => b.teardown(target));
 }
 
 /**
  * GC of one network in every given backend, concurrently, running all of them.
  * @throws AggregateError holding each backend's error
  */
-export async function gcEveryBackend(backends: readonly MasqueradeBackend[], request: MasqGcRequest): Promise<void> {
+export async function gcEveryBackend<S, T>(backends: readonly FirewallBackend<S, T>[], request: GcRequest): Promise<void> {
   await onEvery(backends, 'gc', (b) => b.gc(request.network, request.valid));
 }

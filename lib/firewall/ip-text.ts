@@ -1,4 +1,4 @@
-import { type Ip, ipToString, isIPv4Mapped, networkAddress, parseCidr, parseIp } from '../addr/index.ts';
+import { type Family, type Ip, ipToString, isIPv4Mapped, networkAddress, parseCidr, parseIp } from '../addr/index.ts';
 
 // Address text exactly as iptables-save and nft print it (inet_ntop style), so rules we
 // expect can be compared with listed rules as strings. The math is lib/addr's; only the
@@ -17,7 +17,7 @@ function parse(text: string): Ip {
 }
 
 /** 4 or 6. @throws Error for text that is not an IP address */
-export function ipFamily(ip: string): 4 | 6 {
+export function ipFamily(ip: string): Family {
   return parse(ip).family;
 }
 

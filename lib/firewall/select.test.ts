@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import type { Attachment } from '../core/index.ts';
+import type { FirewallBackend, FirewallFeature } from './backend.ts';
 import { NoFirewallBackendError } from './errors.ts';
+import { macSpoofCheck } from './macspoofchk/feature.ts';
+import { masquerade } from './masquerade/feature.ts';
+import { portmap } from './portmap/feature.ts';
 import { recordingRunner } from '../testing/recording-runner.ts';
-import { findExecutable, selectBackend, usableBackends } from './select.ts';
+import { backendsInUse, findExecutable, selectBackend } from './select.ts';
 
 /** A fake filesystem: only these files are executables. */
 function fsWith(...files: string[]): { path: string; isExecutable: (f: string) => boolean } {
@@ -24,40 +29,91 @@ describe('findExecutable', () => {
 
 describe('selectBackend', () => {
   it('an explicit preference wins even when the other tool is installed', () => {
-    expect(selectBackend('nftables', recordingRunner(), both).name).toBe('nftables');
-    expect(selectBackend('iptables', recordingRunner(), both).name).toBe('iptables');
+    expect(selectBackend(masquerade, 'nftables', recordingRunner(), both).name).toBe('nftables');
+    expect(selectBackend(masquerade, 'iptables', recordingRunner(), both).name).toBe('iptables');
   });
   it('chooses automatically: iptables when installed, otherwise nftables', () => {
-    expect(selectBackend(undefined, recordingRunner(), both).name).toBe('iptables');
-    expect(selectBackend(undefined, recordingRunner(), iptablesOnly).name).toBe('iptables');
-    expect(selectBackend(undefined, recordingRunner(), nftOnly).name).toBe('nftables');
+    expect(selectBackend(masquerade, undefined, recordingRunner(), both).name).toBe('iptables');
+    expect(selectBackend(masquerade, undefined, recordingRunner(), iptablesOnly).name).toBe('iptables');
+    expect(selectBackend(masquerade, undefined, recordingRunner(), nftOnly).name).toBe('nftables');
   });
   it('throws NoFirewallBackendError naming the missing tools', () => {
-    expect(() => selectBackend(undefined, recordingRunner(), fsWith())).toThrow(NoFirewallBackendError);
-    expect(() => selectBackend(undefined, recordingRunner(), fsWith())).toThrow(/iptables, iptables-restore, nft/);
-    expect(() => selectBackend('nftables', recordingRunner(), iptablesOnly)).toThrow(/"nftables" is not usable: nft not found/);
+    expect(() => selectBackend(masquerade, undefined, recordingRunner(), fsWith())).toThrow(NoFirewallBackendError);
+    expect(() => selectBackend(masquerade, undefined, recordingRunner(), fsWith())).toThrow(/iptables, iptables-restore, nft/);
+    expect(() => selectBackend(masquerade, 'nftables', recordingRunner(), iptablesOnly)).toThrow(/"nftables" is not usable: nft not found/);
   });
   it('needs iptables-restore, not only iptables', () => {
-    expect(selectBackend(undefined, recordingRunner(), fsWith('/usr/sbin/iptables', '/usr/sbin/nft')).name).toBe('nftables');
+    expect(selectBackend(masquerade, undefined, recordingRunner(), fsWith('/usr/sbin/iptables', '/usr/sbin/nft')).name).toBe('nftables');
   });
   it('does not run any process to choose', () => {
     const runner = recordingRunner();
-    selectBackend(undefined, runner, both);
-    usableBackends(runner, both);
+    selectBackend(masquerade, undefined, runner, both);
+    backendsInUse(masquerade, runner, { ...both, tableMayExist: () => true });
     expect(runner.calls).toEqual([]);
   });
   it('the chosen backend runs the absolute paths it found', async () => {
     const runner = recordingRunner();
-    await selectBackend('nftables', runner, both).setup({ network: 'n', containerId: 'c', ifname: 'eth0', ips: [] });
+    await selectBackend(masquerade, 'nftables', runner, both).setup({ network: 'n', containerId: 'c', ifname: 'eth0', ips: [] });
     expect(runner.calls.every((x) => x.argv[0] === '/opt/bin/nft')).toBe(true);
     expect(runner.calls.length).toBeGreaterThan(0);
   });
 });
 
-describe('usableBackends', () => {
+describe('backendsInUse', () => {
+  const anyTable = { tableMayExist: () => true };
   it('lists every installed backend, in Go’s order', () => {
-    expect(usableBackends(recordingRunner(), both).map((b) => b.name)).toEqual(['iptables', 'nftables']);
-    expect(usableBackends(recordingRunner(), nftOnly).map((b) => b.name)).toEqual(['nftables']);
-    expect(usableBackends(recordingRunner(), fsWith())).toEqual([]);
+    expect(backendsInUse(masquerade, recordingRunner(), { ...both, ...anyTable }).map((b) => b.name)).toEqual(['iptables', 'nftables']);
+    expect(backendsInUse(masquerade, recordingRunner(), { ...nftOnly, ...anyTable }).map((b) => b.name)).toEqual(['nftables']);
+    expect(backendsInUse(masquerade, recordingRunner(), { ...fsWith(), ...anyTable })).toEqual([]);
+  });
+  it('skips a backend whose table the kernel says is absent, and asks only about installed ones', () => {
+    const asked: string[] = [];
+    const tableMayExist = (t: { family: string; name: string }): boolean => {
+      asked.push(`${t.family} ${t.name}`);
+      return false;
+    };
+    expect(backendsInUse(masquerade, recordingRunner(), { ...both, tableMayExist }).map((b) => b.name)).toEqual(['iptables']);
+    expect(backendsInUse(macSpoofCheck, recordingRunner(), { ...iptablesOnly, tableMayExist })).toEqual([]);
+    expect(asked).toEqual(['inet cni_plugins_masquerade']);
+  });
+});
+
+describe('one selector for every feature', () => {
+  it('finds each feature’s own tools, with one message format (code 50 at the plugin boundary)', () => {
+    expect(selectBackend(portmap, undefined, recordingRunner(), fsWith('/usr/sbin/iptables-restore')).name).toBe('iptables');
+    expect(selectBackend(macSpoofCheck, undefined, recordingRunner(), both).name).toBe('nftables');
+    const err = (f: () => unknown): NoFirewallBackendError => {
+      try {
+        f();
+      } catch (e) {
+        return e as NoFirewallBackendError;
+      }
+      throw new Error('no error');
+    };
+    const pm = err(() => selectBackend(portmap, undefined, recordingRunner(), fsWith()));
+    expect(pm).toBeInstanceOf(NoFirewallBackendError);
+    expect(pm.message).toBe('no usable portmap backend: none of iptables-restore, nft found in PATH');
+    const mac = err(() => selectBackend(macSpoofCheck, undefined, recordingRunner(), iptablesOnly));
+    expect(mac.message).toBe('no usable macspoofchk backend: none of nft found in PATH');
+    expect(err(() => selectBackend(macSpoofCheck, 'iptables', recordingRunner(), both)).message).toBe('macspoofchk backend "iptables" is not usable: macspoofchk has no iptables implementation');
+  });
+
+  it('takes a future feature (e.g. isolation stage 1/2) with its own spec types unchanged', () => {
+    interface IsolationSpec { readonly bridge: string }
+    const made: string[] = [];
+    const fake = (name: 'iptables' | 'nftables'): FirewallBackend<IsolationSpec, { readonly bridge: string }> => ({
+      name,
+      feature: 'isolation',
+      setup: async (spec) => void made.push(`${name} ${spec.bridge}`),
+      teardown: async () => {},
+      check: async () => {},
+      gc: async (_network: string, _valid: readonly Attachment[]) => {},
+    });
+    const isolation: FirewallFeature<IsolationSpec> = {
+      name: 'isolation',
+      backends: { iptables: { tools: ['iptables'], create: () => fake('iptables') }, nftables: { tools: ['nft'], create: () => fake('nftables') } },
+    };
+    void selectBackend(isolation, undefined, recordingRunner(), nftOnly).setup({ bridge: 'cni0' });
+    expect(made).toEqual(['nftables cni0']);
   });
 });

@@ -1,17 +1,18 @@
 import { statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import type { BackendName, FirewallBackend, FirewallFeature, NftTableRef } from './backend.ts';
 import { NoFirewallBackendError } from './errors.ts';
-import { iptablesMasquerade } from './iptables/masq-backend.ts';
-import { nftablesMasquerade } from './nftables/masq-backend.ts';
+import { nftTableMayExist } from './nft-table-probe.ts';
 import type { CommandRunner } from './runner.ts';
-import type { BackendName, MasqueradeBackend } from './types.ts';
 
-/** Where and how to look for the firewall executables (tests replace both). */
+/** Where and how to look for the firewall executables and tables (tests replace them). */
 export interface BackendLookupOptions {
   /** @default process.env.PATH, followed by /usr/local/sbin, /usr/sbin and /sbin */
   readonly path?: string;
   /** @default an fs check for a regular file with an execute bit */
   readonly isExecutable?: (file: string) => boolean;
+  /** @default a netlink question to the kernel (nftTableMayExist) */
+  readonly tableMayExist?: (table: NftTableRef) => boolean;
 }
 
 const SBIN_FALLBACK = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
@@ -44,58 +45,55 @@ export function findExecutable(name: string, options: BackendLookupOptions = {})
   return undefined;
 }
 
-/** The executables each backend needs before it counts as usable. */
-const REQUIRED: Record<BackendName, readonly string[]> = {
-  iptables: ['iptables', 'iptables-restore'],
-  nftables: ['nft'],
-};
+/** Go's default order: iptables first, so nodes upgraded in place keep their rule layout. */
+const DEFAULT_ORDER: readonly BackendName[] = ['iptables', 'nftables'];
 
-function build(name: BackendName, runner: CommandRunner, options: BackendLookupOptions): MasqueradeBackend | string[] {
+/** The backend, or the tools it lacks (all of them when the feature has no such backend). */
+function build<S, T>(feature: FirewallFeature<S, T>, name: BackendName, runner: CommandRunner, options: BackendLookupOptions): FirewallBackend<S, T> | string[] {
+  const recipe = feature.backends[name];
+  if (recipe === undefined) return [];
   const seen = new Map<string, string | undefined>();
-  const found = (n: string): string | undefined => {
+  const find = (n: string): string | undefined => {
     if (!seen.has(n)) seen.set(n, findExecutable(n, options));
     return seen.get(n);
   };
-  const missing = REQUIRED[name].filter((n) => found(n) === undefined);
-  if (missing.length > 0) return missing;
-  if (name === 'nftables') return nftablesMasquerade(runner, { nft: found('nft') as string });
-  return iptablesMasquerade(runner, {
-    binaries: {
-      iptables: found('iptables') as string,
-      iptablesRestore: found('iptables-restore') as string,
-      // IPv6 is optional: a missing ip6tables fails only an IPv6 ADD, by name
-      ip6tables: found('ip6tables') ?? 'ip6tables',
-      ip6tablesRestore: found('ip6tables-restore') ?? 'ip6tables-restore',
-    },
-  });
+  const missing = recipe.tools.filter((n) => find(n) === undefined);
+  return missing.length > 0 ? missing : recipe.create(runner, find);
 }
 
 /**
- * The backend for an ADD: the configured one if given, else iptables when installed, else
- * nftables when installed (Go's default order, so upgraded nodes keep their rule layout).
- * @throws NoFirewallBackendError when the chosen or every backend lacks its executables
+ * The backend of a feature for an ADD (and CHECK): the configured one if given, else the
+ * first installed one in Go's default order (iptables, then nftables). Found by file checks,
+ * never by running a probe process.
+ * @throws NoFirewallBackendError (an UnavailableError: CNI code 50) naming the missing tools
  */
-export function selectBackend(
+export function selectBackend<S, T>(
+  feature: FirewallFeature<S, T>,
   preference: BackendName | undefined,
   runner: CommandRunner,
   options: BackendLookupOptions = {},
-): MasqueradeBackend {
-  const order: BackendName[] = preference === undefined ? ['iptables', 'nftables'] : [preference];
+): FirewallBackend<S, T> {
+  const order = preference === undefined ? DEFAULT_ORDER.filter((n) => feature.backends[n] !== undefined) : [preference];
   const missing: string[] = [];
   for (const name of order) {
-    const b = build(name, runner, options);
+    const b = build(feature, name, runner, options);
     if (!Array.isArray(b)) return b;
     missing.push(...b);
   }
-  throw new NoFirewallBackendError(preference, missing);
+  throw new NoFirewallBackendError(feature.name, preference, missing);
 }
 
 /**
- * Every installed backend, for DEL and GC: the ADD may have used either one (another
- * config, another plugin version), so teardown must look in both.
+ * The backends a DEL or GC must look in: every installed one, since the ADD may have used
+ * either (another config, another plugin version), except one whose table the kernel says
+ * does not exist (then no rule of the feature can be there).
  */
-export function usableBackends(runner: CommandRunner, options: BackendLookupOptions = {}): MasqueradeBackend[] {
-  return (['iptables', 'nftables'] as const)
-    .map((name) => build(name, runner, options))
-    .filter((b): b is MasqueradeBackend => !Array.isArray(b));
+export function backendsInUse<S, T>(feature: FirewallFeature<S, T>, runner: CommandRunner, options: BackendLookupOptions = {}): FirewallBackend<S, T>[] {
+  const mayExist = options.tableMayExist ?? nftTableMayExist;
+  return DEFAULT_ORDER.flatMap((name) => {
+    const b = build(feature, name, runner, options);
+    if (Array.isArray(b)) return [];
+    const table = feature.backends[name]?.table;
+    return table === undefined || mayExist(table) ? [b] : [];
+  });
 }

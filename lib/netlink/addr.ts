@@ -1,5 +1,4 @@
-import { bytesToIp, ipFamily, ipToBytes, ipv4Broadcast } from './address.ts';
-import type { IpFamily } from './address.ts';
+import { type Family, ipFromBytes, ipToBytes, ipToString, lastAddress, parseIp } from '../addr/index.ts';
 import {
   AF_INET,
   AF_INET6,
@@ -49,7 +48,7 @@ export interface AddressSpec {
 /** An address as RTM_NEWADDR reports it. */
 export interface Address {
   readonly index: number;
-  readonly family: IpFamily;
+  readonly family: Family;
   readonly address: string;
   readonly prefixLen: number;
   /** Raw IFA_F_* flags (from IFA_FLAGS when present). */
@@ -66,7 +65,7 @@ export interface Address {
 /** Filters for {@link listAddresses}. */
 export interface AddressFilter {
   readonly index?: number;
-  readonly family?: IpFamily;
+  readonly family?: Family;
 }
 
 /**
@@ -74,14 +73,15 @@ export interface AddressFilter {
  * @throws {NetlinkError} code 'EEXIST' when the address is already there.
  */
 export function addAddress(sock: NetlinkSocket, index: number, spec: AddressSpec): void {
-  const family = ipFamily(spec.address);
+  const ip = parseIp(spec.address);
+  const { family } = ip;
   let flags = 0;
   if (spec.noDad === true) flags |= IFA_F_NODAD;
   if (spec.noPrefixRoute === true) flags |= IFA_F_NOPREFIXROUTE;
-  const bytes = ipToBytes(spec.address);
+  const bytes = ipToBytes(ip);
   const attrs: Attr[] = [bytesAttr(IFA_LOCAL, bytes), bytesAttr(IFA_ADDRESS, bytes)];
   if (family === 4 && spec.broadcast !== false && spec.prefixLen < 31) {
-    attrs.push(bytesAttr(IFA_BROADCAST, ipToBytes(ipv4Broadcast(spec.address, spec.prefixLen))));
+    attrs.push(bytesAttr(IFA_BROADCAST, ipToBytes(lastAddress({ ip, prefix: spec.prefixLen }))));
   }
   if (flags !== 0) attrs.push(u32Attr(IFA_FLAGS, flags));
   sock.request({
@@ -105,8 +105,9 @@ export function addAddress(sock: NetlinkSocket, index: number, spec: AddressSpec
  * @throws {NetlinkError} for other failures.
  */
 export function deleteAddress(sock: NetlinkSocket, index: number, spec: Pick<AddressSpec, 'address' | 'prefixLen'>): boolean {
-  const family = ipFamily(spec.address);
-  const bytes = ipToBytes(spec.address);
+  const ip = parseIp(spec.address);
+  const family = ip.family;
+  const bytes = ipToBytes(ip);
   try {
     sock.request({
       type: RTM_DELADDR,
@@ -153,7 +154,7 @@ export function parseAddress(msg: NlMessage): Address | undefined {
   return {
     index: ifa.index,
     family: ifa.family === AF_INET ? 4 : 6,
-    address: bytesToIp(raw),
+    address: ipToString(ipFromBytes(raw)),
     prefixLen: ifa.prefixLen,
     flags,
     scope: ifa.scope,

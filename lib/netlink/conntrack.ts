@@ -1,5 +1,5 @@
 import { EPROTONOSUPPORT, SysError } from '../sys/index.ts';
-import type { IpFamily } from './address.ts';
+import type { Family } from '../addr/index.ts';
 import {
   AF_INET,
   AF_INET6,
@@ -29,7 +29,7 @@ import type { Attr, NlMessage } from './wire.ts';
 
 /** Which conntrack entries to delete: all of one family and L4 protocol to one destination port. */
 export interface ConntrackFilter {
-  readonly family: IpFamily;
+  readonly family: Family;
   readonly protocol: 'tcp' | 'udp' | 'sctp' | number;
   /** Destination port of the ORIGINAL direction tuple (the host port for portmap). */
   readonly dstPort: number;

@@ -42,8 +42,7 @@ export {
   encodeRtMsg,
 } from './headers.ts';
 export type { IfAddrMsg, IfInfoMsg, NfGenMsg, RtMsg } from './headers.ts';
-export { bytesToIp, bytesToMac, ipFamily, ipToBytes, ipv4Broadcast, macToBytes, parsePrefix } from './address.ts';
-export type { IpFamily, IpPrefix } from './address.ts';
+export { bytesToMac, macToBytes } from './mac.ts';
 export {
   deleteLink,
   getLink,

@@ -1,5 +1,5 @@
 import { ENODEV } from '../sys/index.ts';
-import { bytesToMac, macToBytes } from './address.ts';
+import { bytesToMac, macToBytes } from './mac.ts';
 import {
   AF_UNSPEC,
   IFF_LOWER_UP,

@@ -1,5 +1,4 @@
-import { bytesToIp, ipFamily, ipToBytes, parsePrefix } from './address.ts';
-import type { IpFamily } from './address.ts';
+import { type Cidr, type Family, bitLength, ipFromBytes, ipToBytes, ipToString, parseCidr, parseIp } from '../addr/index.ts';
 import {
   AF_INET,
   AF_INET6,
@@ -67,7 +66,7 @@ export interface RouteSpec {
 
 /** A route as RTM_NEWROUTE reports it. */
 export interface Route {
-  readonly family: IpFamily;
+  readonly family: Family;
   /** Destination prefix; '0.0.0.0/0' or '::/0' for the default route. */
   readonly dst: string;
   readonly gateway: string | undefined;
@@ -86,7 +85,7 @@ export interface Route {
 
 /** Filters for {@link listRoutes}. */
 export interface RouteFilter {
-  readonly family?: IpFamily;
+  readonly family?: Family;
   /** Table to list; 'all' lists every table. @default RT_TABLE_MAIN */
   readonly table?: number | 'all';
   readonly oif?: number;
@@ -139,7 +138,7 @@ export function listRoutes(sock: NetlinkSocket, filter: RouteFilter = {}): Route
 export function parseRoute(msg: NlMessage): Route | undefined {
   const rt = decodeRtMsg(msg.payload);
   if (rt.family !== AF_INET && rt.family !== AF_INET6) return undefined;
-  const family: IpFamily = rt.family === AF_INET ? 4 : 6;
+  const family: Family = rt.family === AF_INET ? 4 : 6;
   const attrs = attrMap(msg.payload.subarray(RTMSG_LEN));
   const dst = attrs.get(RTA_DST) ?? Buffer.alloc(family === 4 ? 4 : 16);
   const gateway = attrs.get(RTA_GATEWAY);
@@ -148,19 +147,26 @@ export function parseRoute(msg: NlMessage): Route | undefined {
   const metrics = metricsRaw === undefined ? undefined : attrMap(metricsRaw);
   return {
     family,
-    dst: `${bytesToIp(dst)}/${rt.dstLen}`,
-    gateway: gateway === undefined ? undefined : bytesToIp(gateway),
+    dst: `${ipToString(ipFromBytes(dst))}/${rt.dstLen}`,
+    gateway: gateway === undefined ? undefined : ipToString(ipFromBytes(gateway)),
     oif: readU32(attrs.get(RTA_OIF)),
     priority: readU32(attrs.get(RTA_PRIORITY)),
     table: readU32(attrs.get(RTA_TABLE)) ?? rt.table,
     scope: rt.scope,
     protocol: rt.protocol,
     type: rt.type,
-    prefsrc: prefsrc === undefined ? undefined : bytesToIp(prefsrc),
+    prefsrc: prefsrc === undefined ? undefined : ipToString(ipFromBytes(prefsrc)),
     mtu: readU32(metrics?.get(RTAX_MTU)),
     advmss: readU32(metrics?.get(RTAX_ADVMSS)),
     flags: rt.flags,
   };
+}
+
+/** 'addr/len', or a bare address meaning a host route. @throws {AddrError} */
+function parseDestination(text: string): Cidr {
+  if (text.includes('/')) return parseCidr(text);
+  const ip = parseIp(text);
+  return { ip, prefix: bitLength(ip.family) };
 }
 
 /**
@@ -168,17 +174,17 @@ export function parseRoute(msg: NlMessage): Route | undefined {
  * (scope NOWHERE, type and protocol UNSPEC), matching the kernel's lookup rules.
  */
 function encodeRoute(spec: RouteSpec, forDelete: boolean): { header: Buffer; attrs: Attr[] } {
-  const dst = parsePrefix(spec.dst);
-  if (spec.gateway !== undefined && ipFamily(spec.gateway) !== dst.family) {
+  const dst = parseDestination(spec.dst);
+  if (spec.gateway !== undefined && parseIp(spec.gateway).family !== dst.ip.family) {
     throw new TypeError(`route ${spec.dst}: gateway ${spec.gateway} is of another address family`);
   }
   const table = spec.table ?? RT_TABLE_MAIN;
   const attrs: Attr[] = [];
-  if (dst.prefixLen > 0) attrs.push(bytesAttr(RTA_DST, ipToBytes(dst.address)));
-  if (spec.gateway !== undefined) attrs.push(bytesAttr(RTA_GATEWAY, ipToBytes(spec.gateway)));
+  if (dst.prefix > 0) attrs.push(bytesAttr(RTA_DST, ipToBytes(dst.ip)));
+  if (spec.gateway !== undefined) attrs.push(bytesAttr(RTA_GATEWAY, ipToBytes(parseIp(spec.gateway))));
   if (spec.oif !== undefined) attrs.push(u32Attr(RTA_OIF, spec.oif));
   if (spec.priority !== undefined) attrs.push(u32Attr(RTA_PRIORITY, spec.priority));
-  if (spec.src !== undefined) attrs.push(bytesAttr(RTA_PREFSRC, ipToBytes(spec.src)));
+  if (spec.src !== undefined) attrs.push(bytesAttr(RTA_PREFSRC, ipToBytes(parseIp(spec.src))));
   attrs.push(u32Attr(RTA_TABLE, table));
   const metrics: Attr[] = [];
   if (spec.mtu !== undefined) metrics.push(u32Attr(RTAX_MTU, spec.mtu));
@@ -186,8 +192,8 @@ function encodeRoute(spec: RouteSpec, forDelete: boolean): { header: Buffer; att
   if (metrics.length > 0) attrs.push(nestedAttr(RTA_METRICS, metrics));
   const defaultScope = forDelete ? RT_SCOPE_NOWHERE : spec.gateway === undefined ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
   const header = encodeRtMsg({
-    family: dst.family === 4 ? AF_INET : AF_INET6,
-    dstLen: dst.prefixLen,
+    family: dst.ip.family === 4 ? AF_INET : AF_INET6,
+    dstLen: dst.prefix,
     table: table < 256 ? table : RT_TABLE_UNSPEC,
     protocol: spec.protocol ?? (forDelete ? RTPROT_UNSPEC : RTPROT_BOOT),
     scope: spec.scope ?? defaultScope,

@@ -1,5 +1,5 @@
 import { ENODEV } from '../sys/index.ts';
-import { macToBytes } from './address.ts';
+import { macToBytes } from './mac.ts';
 import {
   AF_UNSPEC,
   IFLA_ADDRESS,

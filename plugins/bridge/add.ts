@@ -1,5 +1,5 @@
 import type { AttachmentRequest, Result } from '../../lib/cni/index.ts';
-import { selectBackend, systemRunner } from '../../lib/firewall/index.ts';
+import { masquerade, selectBackend, systemRunner } from '../../lib/firewall/index.ts';
 import { ipamClient, startIpamAdd } from '../../lib/ipam/index.ts';
 import { getLink, ifnameTaken, waitPortUp } from '../../lib/link/index.ts';
 import { UndoStack } from '../../lib/undo.ts';
@@ -24,7 +24,7 @@ export async function add(req: AttachmentRequest): Promise<Result> {
   const plan = planBridge(cfg, parseAttachmentSettings(req), req.ifname);
   const runner = systemRunner();
   // chosen before any change: a node without the firewall tool fails with nothing to undo
-  const masq = plan.masquerade ? selectBackend(plan.masquerade.backend, runner) : undefined;
+  const masq = plan.masquerade ? selectBackend(masquerade, plan.masquerade.backend, runner) : undefined;
   const undo = new UndoStack();
   const n = openNamespaces(req.netns);
   try {

@@ -1,6 +1,5 @@
-import { type CommandRunner, type MasqAddress, type MasqueradeBackend } from '../../lib/firewall/index.ts';
+import { type CommandRunner, type MasqAddress, type MasqueradeBackend, backendsInUse, macSpoofCheck, selectBackend, teardownEveryBackend } from '../../lib/firewall/index.ts';
 import type { UndoStack } from '../../lib/undo.ts';
-import { setupMacSpoofCheck, teardownMacSpoofCheck } from './macspoofchk.ts';
 
 /** The firewall features of one attachment, with what each needs to know. */
 export interface FirewallWork {
@@ -32,11 +31,12 @@ export function startFirewall(runner: CommandRunner, w: FirewallWork, undo: Undo
   }
   if (w.spoofCheck) {
     const a = { containerId: w.containerId, ifname: w.ifname, ...w.spoofCheck };
-    const done = setupMacSpoofCheck(runner, a);
+    // a node without nft rejects this promise (code 50), after the netlink work it overlaps
+    const done = (async () => selectBackend(macSpoofCheck, undefined, runner).setup(a))();
     running.push(done);
     undo.push('remove the MAC spoof check', async () => {
       await done.catch(() => {});
-      await teardownMacSpoofCheck(runner, a);
+      await teardownEveryBackend(backendsInUse(macSpoofCheck, runner), a);
     });
   }
   for (const p of running) p.catch(() => {}); // awaited below; this only marks rejections as handled meanwhile

@@ -96,7 +96,16 @@ describe.skipIf(!isRoot())('bridge: masquerade backends and dual stack', () => {
     const p = env.pod('miss');
     const r = await env.run({ command: 'ADD', config, ...attach(p, 'miss-1') }, env.withoutTools(['nft']));
     expect(r.code).toBe(1);
-    expect(r.json.msg).toMatch(/nft/);
+    expect(r.json).toMatchObject({ code: 50, msg: 'masquerade backend "nftables" is not usable: nft not found in PATH' });
+    expect(env.ipamFiles()).toEqual([]);
+    expect(ipJson<{ ifname: string }[]>(p, ['link', 'show']).map((l) => l.ifname)).toEqual(['lo']);
+  });
+
+  it('ADD with ipMasq on a node without iptables and nft fails with code 50 and leaves nothing', async () => {
+    const config = env.conf({ name: 'none', bridge: 'br-none', ipMasq: true }, { subnet: '10.86.0.0/24' });
+    const p = env.pod('none');
+    const r = await env.run({ command: 'ADD', config, ...attach(p, 'none-1') }, env.withoutTools(['iptables', 'iptables-restore', 'nft']));
+    expect(r.json).toMatchObject({ code: 50, msg: 'no usable masquerade backend: none of iptables, iptables-restore, nft found in PATH' });
     expect(env.ipamFiles()).toEqual([]);
     expect(ipJson<{ ifname: string }[]>(p, ['link', 'show']).map((l) => l.ifname)).toEqual(['lo']);
   });

@@ -1,6 +1,6 @@
 import { parseCidr } from '../../lib/addr/index.ts';
 import { type AttachmentRequest, CniError, ErrorCode, parsePrevResult } from '../../lib/cni/index.ts';
-import { selectBackend, systemRunner } from '../../lib/firewall/index.ts';
+import { masquerade, selectBackend, systemRunner } from '../../lib/firewall/index.ts';
 import { ipamClient } from '../../lib/ipam/index.ts';
 import { getLink, listAddresses, listRoutes } from '../../lib/link/index.ts';
 import { parseBridgeConfig } from './config.ts';
@@ -44,6 +44,6 @@ export async function check(req: AttachmentRequest): Promise<void> {
 
   if (cfg.ipMasq && cfg.ipamType) {
     const ips = (prev.ips ?? []).map((ip) => masqAddress(parseCidr(ip.address)));
-    await selectBackend(cfg.ipMasqBackend, systemRunner()).check({ network: cfg.network, containerId: req.containerId, ifname: req.ifname, ips });
+    await selectBackend(masquerade, cfg.ipMasqBackend, systemRunner()).check({ network: cfg.network, containerId: req.containerId, ifname: req.ifname, ips });
   }
 }

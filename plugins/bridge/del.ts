@@ -1,11 +1,9 @@
 import { type AttachmentRequest, settleSteps, startStep } from '../../lib/cni/index.ts';
-import { systemRunner, teardownEveryBackend } from '../../lib/firewall/index.ts';
+import { backendsInUse, macSpoofCheck, masquerade, systemRunner, teardownEveryBackend } from '../../lib/firewall/index.ts';
 import { ipamClient } from '../../lib/ipam/index.ts';
 import { type ContainerInterface, deleteLink, findContainerInterface } from '../../lib/link/index.ts';
 import { parseBridgeConfig } from './config.ts';
 import { masqAddressesForDel } from './l3-plan.ts';
-import { teardownMacSpoofCheck } from './macspoofchk.ts';
-import { masqBackendsInUse } from './nft-probe.ts';
 
 /**
  * DEL: remove the container interface, the masquerade rules, the MAC spoof check and the IPAM
@@ -29,8 +27,8 @@ export async function del(req: AttachmentRequest): Promise<void> {
   try {
     const ips = masqAddressesForDel(found?.addresses ?? [], req.config);
     const spec = { network: cfg.network, containerId: req.containerId, ifname: req.ifname, ips };
-    const masq = cfg.ipMasq && cfg.ipamType ? startStep(() => teardownEveryBackend(masqBackendsInUse(runner), spec)) : undefined;
-    const spoof = cfg.macspoofchk ? startStep(() => teardownMacSpoofCheck(runner, req)) : undefined;
+    const masq = cfg.ipMasq && cfg.ipamType ? startStep(() => teardownEveryBackend(backendsInUse(masquerade, runner), spec)) : undefined;
+    const spoof = cfg.macspoofchk ? startStep(() => teardownEveryBackend(backendsInUse(macSpoofCheck, runner), req)) : undefined;
     const own = found;
     const unlink = startStep(() => own?.index !== undefined && deleteLink(own.sock, own.index));
     const ipamType = cfg.ipamType;

@@ -1,8 +1,7 @@
-import { CniError, type ConfigRequest, ErrorCode, type GcRequest, runSteps } from '../../lib/cni/index.ts';
-import { NoFirewallBackendError, gcEveryBackend, selectBackend, systemRunner } from '../../lib/firewall/index.ts';
+import { type ConfigRequest, type GcRequest, runSteps } from '../../lib/cni/index.ts';
+import { backendsInUse, gcEveryBackend, masquerade, selectBackend, systemRunner } from '../../lib/firewall/index.ts';
 import { parseBridgeConfig } from './config.ts';
 import { ipamClient } from '../../lib/ipam/index.ts';
-import { masqBackendsInUse } from './nft-probe.ts';
 
 /**
  * GC: remove this network's masquerade rules whose attachment is no longer valid, in every
@@ -14,7 +13,7 @@ export async function gc(req: GcRequest): Promise<void> {
   const steps: [string, () => unknown][] = [];
   if (cfg.ipMasq && cfg.ipamType && req.validAttachments) {
     const valid = req.validAttachments.map((a) => ({ containerId: a.containerID, ifname: a.ifname }));
-    steps.push(['masquerade GC', () => gcEveryBackend(masqBackendsInUse(systemRunner()), { network: cfg.network, valid })]);
+    steps.push(['masquerade GC', () => gcEveryBackend(backendsInUse(masquerade, systemRunner()), { network: cfg.network, valid })]);
   }
   const { ipamType } = cfg;
   if (ipamType) steps.push(['IPAM GC', () => ipamClient(ipamType, req.path).gc(req)]);
@@ -24,13 +23,7 @@ export async function gc(req: GcRequest): Promise<void> {
 /** STATUS: can an ADD succeed? IPAM must say so, and masquerade needs a firewall tool. */
 export async function status(req: ConfigRequest): Promise<void> {
   const cfg = parseBridgeConfig(req);
-  if (cfg.ipMasq && cfg.ipamType) {
-    try {
-      selectBackend(cfg.ipMasqBackend, systemRunner());
-    } catch (e) {
-      if (e instanceof NoFirewallBackendError) throw new CniError(ErrorCode.PluginNotAvailable, 'ipMasq is on but no firewall backend is usable', e.message);
-      throw e;
-    }
-  }
+  // throws NoFirewallBackendError, which the plugin boundary reports as code 50
+  if (cfg.ipMasq && cfg.ipamType) selectBackend(masquerade, cfg.ipMasqBackend, systemRunner());
   if (cfg.ipamType) await ipamClient(cfg.ipamType, req.path).status(req);
 }

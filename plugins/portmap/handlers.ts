@@ -1,9 +1,8 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type AttachmentRequest, CniError, type ConfigRequest, ErrorCode, type GcRequest, type Result, parsePrevResult, runSteps } from '../../lib/cni/index.ts';
-import { systemRunner } from '../../lib/firewall/index.ts';
-import type { PortmapSpec, PortmapTeardownTarget } from '../../lib/firewall/portmap/index.ts';
-import { chooseBackend, installedBackends } from './backends.ts';
+import { backendsInUse, selectBackend, systemRunner } from '../../lib/firewall/index.ts';
+import { type PortmapSpec, type PortmapTeardownTarget, portmap } from '../../lib/firewall/portmap/index.ts';
 import { type PortmapConfig, containerAddresses, parsePortmapConfig } from './config.ts';
 import { type UdpFlush, allowLocalhostTo, flushUdpConntrack } from '../../lib/link/index.ts';
 import { loadState, removeState, saveState } from './state.ts';
@@ -49,7 +48,7 @@ export async function add(req: AttachmentRequest): Promise<Result> {
   if (!cfg.mappings.length) return prev;
   const spec = buildSpec(cfg, req, prev);
   if (!spec.containerIPv4 && !spec.containerIPv6) return prev; // nothing on CNI_IFNAME to forward to
-  const backend = chooseBackend(cfg.backend, systemRunner());
+  const backend = selectBackend(portmap, cfg.backend, systemRunner());
   await backend.setup(spec);
   try {
     saveState(cfg.stateDir, spec, backend.name);
@@ -87,7 +86,7 @@ export async function del(req: AttachmentRequest): Promise<void> {
   const found = target;
   const runner = systemRunner();
   // the recorded backend alone when known; otherwise every installed one
-  const backends = installedBackends(runner).filter((b) => !state || b.name === state.backend);
+  const backends = backendsInUse(portmap, runner).filter((b) => !state || b.name === state.backend);
   await runSteps('portmap DEL', backends.map((b) => [`${b.name} teardown`, () => b.teardown(found)] as const));
   if ('snat' in found) flushUdpConntrack(udpFlush(found as PortmapSpec), logLine);
   removeState(cfg.stateDir, owner);
@@ -100,7 +99,7 @@ export async function check(req: AttachmentRequest): Promise<void> {
   if (!cfg.mappings.length) return;
   const spec = buildSpec(cfg, req, prev);
   if (!spec.containerIPv4 && !spec.containerIPv6) return;
-  const backend = chooseBackend(cfg.backend, systemRunner());
+  const backend = selectBackend(portmap, cfg.backend, systemRunner());
   try {
     await backend.check(spec);
   } catch (e) {
@@ -116,7 +115,7 @@ export async function gc(req: GcRequest): Promise<void> {
   const keep = new Set(valid.map((a) => `${a.containerId}:${a.ifname}`));
   const runner = systemRunner();
   await runSteps('portmap GC', [
-    ...installedBackends(runner).map((b) => [`${b.name} GC`, () => b.gc(cfg.network, valid)] as const),
+    ...backendsInUse(portmap, runner).map((b) => [`${b.name} GC`, () => b.gc(cfg.network, valid)] as const),
     ['state records', () => {
       let names: string[] = [];
       try {
@@ -132,8 +131,8 @@ export async function gc(req: GcRequest): Promise<void> {
   ]);
 }
 
-/** STATUS: an ADD needs a usable backend (code 50 otherwise). */
+/** STATUS: an ADD needs a usable backend (NoFirewallBackendError, code 50, otherwise). */
 export async function status(req: ConfigRequest): Promise<void> {
   const cfg = parsePortmapConfig(req);
-  chooseBackend(cfg.backend, systemRunner());
+  selectBackend(portmap, cfg.backend, systemRunner());
 }

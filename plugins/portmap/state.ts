@@ -1,18 +1,13 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PortmapBackendName, PortmapSpec } from '../../lib/firewall/portmap/index.ts';
+import type { Owner } from '../../lib/core/index.ts';
+import type { BackendName } from '../../lib/firewall/index.ts';
+import type { PortmapSpec } from '../../lib/firewall/portmap/index.ts';
 
 // What ADD installed, per attachment, so that DEL removes exactly that without the runtime
 // having to send the mappings again (the reference leaks rules when it does not) and without
 // listing the firewall. Only attachments with mappings get a file: a DEL without a file and
 // without mappings has nothing to do and costs one failed open.
-
-/** The attachment a record belongs to. */
-interface Owner {
-  readonly network: string;
-  readonly containerId: string;
-  readonly ifname: string;
-}
 
 /** `<stateDir>/<network>/<containerID>:<ifname>`: neither may contain ":", so names never collide. */
 function file(stateDir: string, owner: Owner): string {
@@ -20,7 +15,7 @@ function file(stateDir: string, owner: Owner): string {
 }
 
 /** Records the spec atomically (temp file + rename). */
-export function saveState(stateDir: string, spec: PortmapSpec, backend: PortmapBackendName): void {
+export function saveState(stateDir: string, spec: PortmapSpec, backend: BackendName): void {
   const target = file(stateDir, spec);
   mkdirSync(join(stateDir, spec.network), { recursive: true, mode: 0o700 });
   const tmp = `${target}.tmp-${process.pid}`;
@@ -29,9 +24,9 @@ export function saveState(stateDir: string, spec: PortmapSpec, backend: PortmapB
 }
 
 /** The recorded spec, or undefined when there is none or it is unreadable. */
-export function loadState(stateDir: string, owner: Owner): { backend: PortmapBackendName; spec: PortmapSpec } | undefined {
+export function loadState(stateDir: string, owner: Owner): { backend: BackendName; spec: PortmapSpec } | undefined {
   try {
-    const state = JSON.parse(readFileSync(file(stateDir, owner), 'utf8')) as { backend: PortmapBackendName; spec: PortmapSpec };
+    const state = JSON.parse(readFileSync(file(stateDir, owner), 'utf8')) as { backend: BackendName; spec: PortmapSpec };
     const { spec } = state;
     return spec.network === owner.network && spec.containerId === owner.containerId && spec.ifname === owner.ifname ? state : undefined;
   } catch {

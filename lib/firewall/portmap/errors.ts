@@ -1,4 +1,5 @@
-import type { PortmapBackendName } from './types.ts';
+import type { BackendName } from '../backend.ts';
+import { FirewallCheckError } from '../errors.ts';
 
 /**
  * A spec the backends refuse before running anything: a value that is not an address, a
@@ -9,12 +10,9 @@ export class PortmapInputError extends Error {
 }
 
 /** CHECK found pieces missing; `missing` describes each absent chain, set or rule. */
-export class PortmapCheckError extends Error {
+export class PortmapCheckError extends FirewallCheckError {
   override readonly name = 'PortmapCheckError';
-  constructor(
-    readonly backend: PortmapBackendName,
-    readonly missing: readonly string[],
-  ) {
-    super(`${backend} port mapping rules missing: ${missing.join('; ')}`);
+  constructor(backend: BackendName, missing: readonly string[]) {
+    super(backend, 'port mapping rules', missing);
   }
 }

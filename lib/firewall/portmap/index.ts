@@ -1,23 +1,19 @@
 export type {
   ContainerAddress,
   PortMapping,
-  PortmapAttachment,
   PortmapBackend,
-  PortmapBackendName,
-  PortmapOwner,
   PortmapSpec,
   PortmapTeardownTarget,
   PortProtocol,
 } from './types.ts';
 export { DEFAULT_MARK_MASQ_BIT } from './types.ts';
 export { PortmapCheckError, PortmapInputError } from './errors.ts';
-export type { PortmapBackendOptions } from './backend.ts';
-export { portmapBackend } from './backend.ts';
+export { portmap } from './feature.ts';
 export type { IptablesPortmapOptions, PortmapIptablesBinaries } from './iptables-backend.ts';
 export { iptablesPortmap } from './iptables-backend.ts';
 export type { NftablesPortmapOptions } from './nft-backend.ts';
 export { nftablesPortmap } from './nft-backend.ts';
-export type { FamilyMapping, FamilyView, IpFamily } from './spec.ts';
+export type { FamilyMapping, FamilyView } from './spec.ts';
 export { familyViews, mappingsForFamily, teardownViews, validateMappings, validateOwner } from './spec.ts';
 export type {
   IptablesFamilyPlan,

@@ -1,16 +1,17 @@
 import { withNetnsMutex } from '../../sys/index.ts';
-import { parseListedRules } from '../iptables/save-line.ts';
+import { parseListedRules } from '../iptables-save.ts';
 import { portmapDnatChainName, portmapLegacySnatChainName } from '../names.ts';
 import type { CommandOutput, CommandRunner } from '../runner.ts';
 import { CommandError } from '../runner.ts';
-import { chainAbsent, eachFamily } from '../iptables/tool-output.ts';
+import { chainAbsent, eachFamily } from '../iptables-output.ts';
 import { PortmapCheckError } from './errors.ts';
 import { dnatComment, entryRules, iptablesFamilyPlan, LEGACY_TOP_SNAT_CHAIN, TOP_DNAT_CHAIN } from './iptables-rules.ts';
 import { checkRestore, gcRestore, ownerTeardownRestore, parseSaveTable, repairRestore, rulesJumpingTo, setupRestore, teardownRestore } from './iptables-restore.ts';
 import type { IptablesFamilyPlan } from './iptables-rules.ts';
-import type { IpFamily } from './spec.ts';
+import type { Family } from '../../addr/index.ts';
 import { familyViews, teardownViews, validateOwner } from './spec.ts';
-import type { PortmapAttachment, PortmapBackend, PortmapSpec, PortmapTeardownTarget } from './types.ts';
+import type { PortmapBackend, PortmapSpec, PortmapTeardownTarget } from './types.ts';
+import type { Attachment } from '../../core/index.ts';
 
 /** The executables the iptables portmap backend runs (bare names are looked up in PATH). */
 export interface PortmapIptablesBinaries {
@@ -52,27 +53,27 @@ const ATTEMPTS = 3;
 export function iptablesPortmap(runner: CommandRunner, options: IptablesPortmapOptions = {}): PortmapBackend {
   const bin: PortmapIptablesBinaries = { ...DEFAULT_BINARIES, ...options.binaries };
 
-  async function restore(family: IpFamily, text: string): Promise<CommandOutput> {
+  async function restore(family: Family, text: string): Promise<CommandOutput> {
     return runner.run([family === 4 ? bin.iptablesRestore : bin.ip6tablesRestore, '--noflush', '--wait'], { input: text });
   }
 
-  async function list(family: IpFamily, chain: string): Promise<CommandOutput> {
+  async function list(family: Family, chain: string): Promise<CommandOutput> {
     return runner.run([family === 4 ? bin.iptables : bin.ip6tables, '--wait', '-t', 'nat', '-S', chain]);
   }
 
-  async function save(family: IpFamily, table: 'nat' | 'filter'): Promise<string> {
+  async function save(family: Family, table: 'nat' | 'filter'): Promise<string> {
     const argv = [family === 4 ? bin.iptablesSave : bin.ip6tablesSave, '-t', table];
     const r = await runner.run(argv);
     if (r.exitCode !== 0) throw new CommandError(argv, r.exitCode, r.stderr);
     return r.stdout;
   }
 
-  function fail(family: IpFamily, r: CommandOutput): never {
+  function fail(family: Family, r: CommandOutput): never {
     throw new CommandError([family === 4 ? bin.iptablesRestore : bin.ip6tablesRestore, '--noflush', '--wait'], r.exitCode, r.stderr);
   }
 
   /** Rule specs listed in `chain` that jump to `target`; undefined when `chain` does not exist. */
-  async function listJumps(family: IpFamily, chain: string, target: string): Promise<string[] | undefined> {
+  async function listJumps(family: Family, chain: string, target: string): Promise<string[] | undefined> {
     const r = await list(family, chain);
     if (r.exitCode !== 0) {
       if (chainAbsent(r)) return undefined;
@@ -111,7 +112,7 @@ export function iptablesPortmap(runner: CommandRunner, options: IptablesPortmapO
    * chain. Where CNI-HOSTPORT-DNAT does not exist no portmap ADD (ours or Go's) ever ran, so
    * nothing is written: a DEL never creates an empty nat table (Go 1.1.1 did for ip6tables).
    */
-  async function teardownByOwner(family: IpFamily, network: string, containerId: string): Promise<void> {
+  async function teardownByOwner(family: Family, network: string, containerId: string): Promise<void> {
     const chains = { dnatChain: portmapDnatChainName(network, containerId), legacySnatChain: portmapLegacySnatChainName(network, containerId) };
     let last: CommandOutput | undefined;
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
@@ -127,6 +128,7 @@ export function iptablesPortmap(runner: CommandRunner, options: IptablesPortmapO
 
   return {
     name: 'iptables',
+    feature: 'portmap',
 
     async setup(spec: PortmapSpec): Promise<void> {
       const plans = familyViews(spec)
@@ -171,7 +173,7 @@ export function iptablesPortmap(runner: CommandRunner, options: IptablesPortmapO
       if (missing.length > 0) throw new PortmapCheckError('iptables', missing);
     },
 
-    async gc(network: string, valid: readonly PortmapAttachment[]): Promise<void> {
+    async gc(network: string, valid: readonly Attachment[]): Promise<void> {
       validateOwner({ network, containerId: '-', ifname: '-' });
       const keep = new Set(valid.map((a) => portmapDnatChainName(network, a.containerId)));
       const prefix = dnatComment(network, '').slice(0, -1);

@@ -1,8 +1,10 @@
 import { hostCidr } from '../ip-text.ts';
-import { saveString } from '../iptables/save-line.ts';
+import { saveString } from '../iptables-save.ts';
 import { portmapDnatChainName, portmapLegacySnatChainName } from '../names.ts';
-import type { FamilyMapping, FamilyView, IpFamily } from './spec.ts';
-import type { PortmapOwner, PortmapSpec, PortProtocol } from './types.ts';
+import type { Family } from '../../addr/index.ts';
+import type { FamilyMapping, FamilyView } from './spec.ts';
+import type { PortmapSpec, PortProtocol } from './types.ts';
+import type { Owner } from '../../core/index.ts';
 
 // The Go portmap layout in table nat, as data. Every rule is kept in iptables-save's own
 // canonical form (the text after `-A CHAIN `), so a rule we expect can be compared with a
@@ -52,7 +54,7 @@ export type SetMarkTarget = { readonly kind: 'none' } | { readonly kind: 'own' }
 
 /** One family's rules for one attachment, plus the node-wide pieces they depend on. */
 export interface IptablesFamilyPlan {
-  readonly family: IpFamily;
+  readonly family: Family;
   /** `CNI-DN-<hash>` of network + container ID. */
   readonly dnatChain: string;
   /** `CNI-SN-<hash>`: only torn down. */
@@ -129,7 +131,7 @@ export function dnatChainRules(spec: Pick<PortmapSpec, 'snat' | 'masqAll' | 'ext
  * The multiport rules in CNI-HOSTPORT-DNAT: protocols sorted, ports in spec order without
  * repeats, at most 15 per rule, the family's conditions after the ports (as Go puts them).
  */
-export function entryRules(owner: PortmapOwner, view: FamilyView): string[] {
+export function entryRules(owner: Owner, view: FamilyView): string[] {
   const byProto = new Map<PortProtocol, number[]>();
   for (const m of view.mappings) {
     const ports = byProto.get(m.protocol) ?? [];
@@ -154,7 +156,7 @@ export function entryRules(owner: PortmapOwner, view: FamilyView): string[] {
 /** The node-wide chains and rules one family needs (creation order). */
 export function nodePieces(
   spec: Pick<PortmapSpec, 'snat' | 'markMasqBit' | 'externalSetMarkChain'>,
-  family: IpFamily,
+  family: Family,
 ): Pick<IptablesFamilyPlan, 'nodeChains' | 'nodeRules'> {
   const own = setMarkTarget(spec).kind === 'own';
   const guard = family === 4 && spec.snat;

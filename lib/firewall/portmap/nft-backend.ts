@@ -1,12 +1,13 @@
-import type { NftListedRule, NftListing } from '../nftables/nft-json.ts';
-import { parseNftListing } from '../nftables/nft-json.ts';
+import type { NftListedRule, NftListing } from '../nft-json.ts';
+import { parseNftListing } from '../nft-json.ts';
 import type { CommandOutput, CommandRunner } from '../runner.ts';
 import { CommandError } from '../runner.ts';
 import { PortmapCheckError } from './errors.ts';
 import { NFT_TABLE, nftDeleteRules, nftMissing, nftSetupFast, nftSetupWithBase, ownedRules, staleRules, validateNftConditions } from './nft-plan.ts';
-import type { IpFamily } from './spec.ts';
+import type { Family } from '../../addr/index.ts';
 import { familyViews, teardownViews, validateOwner } from './spec.ts';
-import type { PortmapAttachment, PortmapBackend, PortmapSpec, PortmapTeardownTarget } from './types.ts';
+import type { PortmapBackend, PortmapSpec, PortmapTeardownTarget } from './types.ts';
+import type { Attachment } from '../../core/index.ts';
 
 /** Options for nftablesPortmap. */
 export interface NftablesPortmapOptions {
@@ -35,7 +36,7 @@ export function nftablesPortmap(runner: CommandRunner, options: NftablesPortmapO
   }
 
   /** The family's table, or undefined when it does not exist. */
-  async function list(family: IpFamily): Promise<NftListing | undefined> {
+  async function list(family: Family): Promise<NftListing | undefined> {
     const argv = [nft, '-j', '-a', 'list', 'table', family === 4 ? 'ip' : 'ip6', NFT_TABLE];
     const r = await runner.run(argv);
     if (r.exitCode === 0) return parseNftListing(r.stdout);
@@ -44,7 +45,7 @@ export function nftablesPortmap(runner: CommandRunner, options: NftablesPortmapO
   }
 
   /** Lists, picks rules, deletes them by handle; re-lists when a concurrent DEL won a race. */
-  async function deleteListed(families: readonly IpFamily[], pick: (l: NftListing) => NftListedRule[]): Promise<void> {
+  async function deleteListed(families: readonly Family[], pick: (l: NftListing) => NftListedRule[]): Promise<void> {
     let last: CommandOutput | undefined;
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       const listings = await Promise.all(families.map(list));
@@ -58,6 +59,7 @@ export function nftablesPortmap(runner: CommandRunner, options: NftablesPortmapO
 
   return {
     name: 'nftables',
+    feature: 'portmap',
 
     async setup(spec: PortmapSpec): Promise<void> {
       const views = familyViews(spec).filter((v) => v.mappings.length > 0);
@@ -71,7 +73,7 @@ export function nftablesPortmap(runner: CommandRunner, options: NftablesPortmapO
 
     async teardown(target: PortmapSpec | PortmapTeardownTarget): Promise<void> {
       const views = teardownViews(target);
-      const families: IpFamily[] = views === undefined ? [4, 6] : views.map((v) => v.family);
+      const families: Family[] = views === undefined ? [4, 6] : views.map((v) => v.family);
       const addresses = views?.map((v) => v.ip);
       await deleteListed(families, (l) => ownedRules(l, target, addresses));
     },
@@ -86,7 +88,7 @@ export function nftablesPortmap(runner: CommandRunner, options: NftablesPortmapO
       if (missing.length > 0) throw new PortmapCheckError('nftables', missing);
     },
 
-    async gc(network: string, valid: readonly PortmapAttachment[]): Promise<void> {
+    async gc(network: string, valid: readonly Attachment[]): Promise<void> {
       validateOwner({ network, containerId: '-', ifname: '-' });
       await deleteListed([4, 6], (l) => staleRules(l, network, valid));
     },

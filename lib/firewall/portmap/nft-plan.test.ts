@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { NftListing } from '../nftables/nft-json.ts';
+import type { NftListing } from '../nft-json.ts';
 import {
   nftBaseCommands,
   nftContainerRules,

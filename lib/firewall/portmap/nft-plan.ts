@@ -1,8 +1,10 @@
 import { sha512Hex } from '../names.ts';
-import type { NftListedRule, NftListing } from '../nftables/nft-json.ts';
+import type { NftListedRule, NftListing } from '../nft-json.ts';
 import { PortmapInputError } from './errors.ts';
-import type { FamilyView, IpFamily } from './spec.ts';
-import type { PortmapAttachment, PortmapOwner, PortmapSpec } from './types.ts';
+import type { Family } from '../../addr/index.ts';
+import type { FamilyView,  } from './spec.ts';
+import type { PortmapSpec } from './types.ts';
+import type { Attachment, Owner } from '../../core/index.ts';
 
 // The Go nftables portmap layout (tables `ip cni_hostport` / `ip6 cni_hostport`), without its
 // quirks: conditions sit on each attachment's own rules, so the shared dispatch chains are
@@ -40,7 +42,7 @@ export const OWNED_RULE_CHAINS: readonly string[] = [HOSTPORTS, HOSTIP_HOSTPORTS
 /** nft's limit on a comment, in bytes. */
 const COMMENT_MAX = 128;
 
-function fam(family: IpFamily): 'ip' | 'ip6' {
+function fam(family: Family): 'ip' | 'ip6' {
   return family === 4 ? 'ip' : 'ip6';
 }
 
@@ -50,7 +52,7 @@ export function nftNetworkHash(network: string): string {
 }
 
 /** `<hash(network)>-<hash(ifname:containerID)>`: the fixed-length ownership key at the start of a comment. */
-export function nftOwnerKey(owner: PortmapOwner): string {
+export function nftOwnerKey(owner: Owner): string {
   return `${nftNetworkHash(owner.network)}-${sha512Hex(`${owner.ifname}:${owner.containerId}`).slice(0, 16)}`;
 }
 
@@ -59,7 +61,7 @@ export function nftOwnerKey(owner: PortmapOwner): string {
  * (double quotes and backslashes removed), cut to nft's 128 bytes. Matching uses the key only,
  * so a cut description still matches.
  */
-export function nftOwnerComment(owner: PortmapOwner): string {
+export function nftOwnerComment(owner: Owner): string {
   const strip = (s: string): string => s.replace(/["\\]/g, '');
   const full = `${nftOwnerKey(owner)}, net: ${strip(owner.network)}, if: ${strip(owner.ifname)}, id: ${strip(owner.containerId)}`;
   const bytes = Buffer.from(full, 'utf8');
@@ -72,7 +74,7 @@ export function nftOwnerComment(owner: PortmapOwner): string {
  * attachment's addresses (the same container on another network has another address), or,
  * when teardown does not know the addresses, by container ID alone, as Go's own DEL would.
  */
-export function ownsRule(rule: Pick<NftListedRule, 'comment' | 'text'>, owner: PortmapOwner, addresses: readonly string[] | undefined): boolean {
+export function ownsRule(rule: Pick<NftListedRule, 'comment' | 'text'>, owner: Owner, addresses: readonly string[] | undefined): boolean {
   const c = rule.comment;
   if (c === undefined) return false;
   if (c.startsWith(`${nftOwnerKey(owner)},`) || c === nftOwnerKey(owner)) return true;
@@ -111,7 +113,7 @@ function dnatTo(view: FamilyView, port: number): string {
  * snat, the hairpin and (IPv4) localhost masquerade rules, or with masqAll one rule for every
  * DNATed connection to the container.
  */
-export function nftContainerRules(spec: Pick<PortmapSpec, 'snat' | 'masqAll'> & PortmapOwner, view: FamilyView): NftRule[] {
+export function nftContainerRules(spec: Pick<PortmapSpec, 'snat' | 'masqAll'> & Owner, view: FamilyView): NftRule[] {
   const ipx = fam(view.family);
   const comment = `comment "${nftOwnerComment(spec)}"`;
   const conds = view.conditions.length > 0 ? `${view.conditions.join(' ')} ` : '';
@@ -142,7 +144,7 @@ export interface NftBaseOptions {
  * Creates the table and its shared chains and (re)writes the dispatch rules. Idempotent, so
  * two first ADDs racing each other both succeed; run only when the fast path failed.
  */
-export function nftBaseCommands(family: IpFamily, options: NftBaseOptions): string[] {
+export function nftBaseCommands(family: Family, options: NftBaseOptions): string[] {
   const t = `${fam(family)} ${NFT_TABLE}`;
   const lines = [
     `add table ${t} { comment "${NFT_TABLE_COMMENT}" ; }`,
@@ -181,7 +183,7 @@ export function nftBaseCommands(family: IpFamily, options: NftBaseOptions): stri
 }
 
 /** The node-wide needs of one family of a spec. */
-export function nftBaseOptions(spec: Pick<PortmapSpec, 'snat'>, family: IpFamily): NftBaseOptions {
+export function nftBaseOptions(spec: Pick<PortmapSpec, 'snat'>, family: Family): NftBaseOptions {
   return { masquerading: spec.snat, localnetGuard: spec.snat && family === 4 };
 }
 
@@ -217,12 +219,12 @@ export function nftDeleteRules(rules: readonly Pick<NftListedRule, 'family' | 'c
 }
 
 /** The attachment's rules in a listing of one family's table. */
-export function ownedRules(listing: NftListing, owner: PortmapOwner, addresses: readonly string[] | undefined): NftListedRule[] {
+export function ownedRules(listing: NftListing, owner: Owner, addresses: readonly string[] | undefined): NftListedRule[] {
   return listing.rules.filter((r) => OWNED_RULE_CHAINS.includes(r.chain) && ownsRule(r, owner, addresses));
 }
 
 /** Rules of `network` whose attachment is not in `valid` (Go's container-ID-only rules are left alone). */
-export function staleRules(listing: NftListing, network: string, valid: readonly PortmapAttachment[]): NftListedRule[] {
+export function staleRules(listing: NftListing, network: string, valid: readonly Attachment[]): NftListedRule[] {
   const prefix = `${nftNetworkHash(network)}-`;
   const keep = new Set(valid.map((a) => nftOwnerKey({ network, ...a })));
   return listing.rules.filter(

@@ -5,11 +5,13 @@ import { masqChainName, masqComment } from '../names.ts';
 import type { CommandRunner } from '../runner.ts';
 import type { TestNetns } from '../test-netns.ts';
 import { countingRunner, createTestNetns, isRoot } from '../test-netns.ts';
-import { portmapBackend } from './backend.ts';
+import { selectBackend } from '../select.ts';
+import { portmap } from './feature.ts';
 import { iptablesFamilyPlan, TOP_DNAT_CHAIN } from './iptables-rules.ts';
 import { NFT_TABLE, nftContainerRules } from './nft-plan.ts';
 import { familyViews } from './spec.ts';
-import type { PortmapBackendName, PortmapSpec } from './types.ts';
+import type { PortmapSpec } from './types.ts';
+import type { BackendName } from '../backend.ts';
 
 // Not a timed assertion: measures one ADD and one DEL of a pod with one mapping when the node
 // holds 1 and 501 pods' rules, and prints the medians; it asserts exec counts and state only.
@@ -76,7 +78,7 @@ async function measure(label: string, small: CommandRunner, big: CommandRunner, 
 }
 
 /** 500 other pods, written in one transaction each way (portmap rules plus the bridge's masquerade). */
-async function populate(ns: TestNetns, name: PortmapBackendName): Promise<void> {
+async function populate(ns: TestNetns, name: BackendName): Promise<void> {
   const others = Array.from({ length: OTHERS }, (_, i) => podSpec(i));
   if (name === 'iptables') {
     const lines = ['*nat'];
@@ -117,10 +119,10 @@ describe.skipIf(!isRoot())('portmap cost with 1 vs 501 other pods on the node', 
     spaces.push(small);
     const big = await createTestNetns(`pm-s5-${name.slice(0, 3)}`);
     spaces.push(big);
-    for (const ns of [small, big]) await portmapBackend(name, ns.runner).setup(podSpec(OTHERS)); // node-wide part and one other pod
+    for (const ns of [small, big]) await selectBackend(portmap, name, ns.runner).setup(podSpec(OTHERS)); // node-wide part and one other pod
     await populate(big, name);
 
-    const b = (r: CommandRunner) => portmapBackend(name, r);
+    const b = (r: CommandRunner) => selectBackend(portmap, name, r);
     const owner = { network: target.network, containerId: target.containerId, ifname: target.ifname };
     const samples = [
       await measure(`${name} ADD`, small.runner, big.runner, (r) => b(r).setup(target), (r) => b(r).teardown(target)),

@@ -3,8 +3,10 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestNetns } from '../test-netns.ts';
 import { createTestNetns, isRoot } from '../test-netns.ts';
-import { portmapBackend } from './backend.ts';
-import type { PortmapBackendName, PortmapSpec } from './types.ts';
+import { selectBackend } from '../select.ts';
+import { portmap } from './feature.ts';
+import type { PortmapSpec } from './types.ts';
+import type { BackendName } from '../backend.ts';
 
 // Real packets: a "node" namespace N joined by a veth to a "pod" namespace P. A TCP server in
 // P answers with the peer address it sees; clients run in N (or P) through `ip netns exec`.
@@ -49,7 +51,7 @@ function stop(child: ChildProcess | undefined): void {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-describe.skipIf(!isRoot()).each(['iptables', 'nftables'] as const)('portmap %s: real DNAT between a node and a pod namespace', (name: PortmapBackendName) => {
+describe.skipIf(!isRoot()).each(['iptables', 'nftables'] as const)('portmap %s: real DNAT between a node and a pod namespace', (name: BackendName) => {
   const k = name === 'iptables' ? 61 : 62;
   const nodeIp = `10.250.${k}.1`;
   const podIp = `10.250.${k}.2`;
@@ -100,7 +102,7 @@ describe.skipIf(!isRoot()).each(['iptables', 'nftables'] as const)('portmap %s: 
 
   it('connection to the node address reaches the pod only while the mapping exists', async () => {
     expect(await connect(node, nodeIp)).toMatch(/^error ECONNREFUSED/);
-    await portmapBackend(name, node.runner).setup(spec());
+    await selectBackend(portmap, name, node.runner).setup(spec());
     // the client's source (the node address) is in the pod subnet, so it is masqueraded
     expect(await connect(node, nodeIp)).toBe(`pod saw ::ffff:${nodeIp}`);
   });
@@ -140,7 +142,7 @@ describe.skipIf(!isRoot()).each(['iptables', 'nftables'] as const)('portmap %s: 
   });
 
   it('after teardown the hostPort is closed again', async () => {
-    await portmapBackend(name, node.runner).teardown(spec());
+    await selectBackend(portmap, name, node.runner).teardown(spec());
     expect(await connect(node, nodeIp)).toMatch(/^error ECONNREFUSED/);
     expect(await connect(node, nodeIp6)).toMatch(/^error ECONNREFUSED/);
   });

@@ -3,12 +3,14 @@ import { portmapDnatChainName } from '../names.ts';
 import type { CommandRunner } from '../runner.ts';
 import type { TestNetns } from '../test-netns.ts';
 import { countingRunner, createTestNetns, isRoot } from '../test-netns.ts';
-import { portmapBackend } from './backend.ts';
+import { selectBackend } from '../select.ts';
+import { portmap } from './feature.ts';
 import { PortmapCheckError } from './errors.ts';
 import { iptablesFamilyPlan, saveLines } from './iptables-rules.ts';
 import { nftOwnerComment } from './nft-plan.ts';
 import { familyViews } from './spec.ts';
-import type { PortmapBackendName, PortmapSpec } from './types.ts';
+import type { PortmapSpec } from './types.ts';
+import type { BackendName } from '../backend.ts';
 
 // Each backend in its own throwaway "node" namespace: the rules are real, the addresses are
 // only data (no interfaces are needed to install NAT rules). Traffic is tested separately in
@@ -42,7 +44,7 @@ function dual(s: PortmapSpec, n: number): PortmapSpec {
   return { ...s, containerIPv6: { ip: `fd12::${n}`, subnet: 'fd12::/64' } };
 }
 
-describe.skipIf(!isRoot()).each(['iptables', 'nftables'] as const)('portmap %s backend in a throwaway netns', (name: PortmapBackendName) => {
+describe.skipIf(!isRoot()).each(['iptables', 'nftables'] as const)('portmap %s backend in a throwaway netns', (name: BackendName) => {
   let ns: TestNetns;
   let runner: CommandRunner;
 
@@ -72,7 +74,7 @@ describe.skipIf(!isRoot()).each(['iptables', 'nftables'] as const)('portmap %s b
   });
 
   it('IPv4: setup, check, teardown, teardown again; IPv6 is never touched', async () => {
-    const b = portmapBackend(name, runner);
+    const b = selectBackend(portmap, name, runner);
     const s = pod('v4pod', 2);
     await b.setup(s);
     await b.check(s);
@@ -88,7 +90,7 @@ describe.skipIf(!isRoot()).each(['iptables', 'nftables'] as const)('portmap %s b
   it('IPv6 only: setup, check, teardown; the IPv4 tables are never touched', async () => {
     const fresh = await createTestNetns(`pm6-${name.slice(0, 3)}`);
     try {
-      const b = portmapBackend(name, fresh.runner);
+      const b = selectBackend(portmap, name, fresh.runner);
       const s = v6only(pod('v6pod', 3), 3);
       await b.setup(s);
       await b.check(s);
@@ -102,7 +104,7 @@ describe.skipIf(!isRoot()).each(['iptables', 'nftables'] as const)('portmap %s b
   });
 
   it('dual stack: check covers both families and fails when one family is missing', async () => {
-    const b = portmapBackend(name, runner);
+    const b = selectBackend(portmap, name, runner);
     const s = dual(pod('dualpod', 4), 4);
     await b.setup(s);
     await b.check(s);
@@ -119,7 +121,7 @@ describe.skipIf(!isRoot()).each(['iptables', 'nftables'] as const)('portmap %s b
   });
 
   it('teardown without mappings or addresses finds the rules by owner', async () => {
-    const b = portmapBackend(name, runner);
+    const b = selectBackend(portmap, name, runner);
     const s = dual(pod('ownerpod', 5), 5);
     await b.setup(s);
     await b.teardown({ network: s.network, containerId: s.containerId, ifname: s.ifname });
@@ -127,7 +129,7 @@ describe.skipIf(!isRoot()).each(['iptables', 'nftables'] as const)('portmap %s b
   });
 
   it('a teardown whose mappings differ from the ADD still removes everything (fallback by owner)', async () => {
-    const b = portmapBackend(name, runner);
+    const b = selectBackend(portmap, name, runner);
     const s = pod('changedpod', 6);
     await b.setup(s);
     await b.teardown({ ...s, mappings: [{ hostPort: 1, containerPort: 1, protocol: 'tcp' }] });
@@ -135,7 +137,7 @@ describe.skipIf(!isRoot()).each(['iptables', 'nftables'] as const)('portmap %s b
   });
 
   it('gc removes only this network’s attachments that are not valid', async () => {
-    const b = portmapBackend(name, runner);
+    const b = selectBackend(portmap, name, runner);
     const keep = pod('keep', 10);
     const stale1 = pod('stale1', 11);
     const stale2 = dual(pod('stale2', 12), 12);
@@ -149,7 +151,7 @@ describe.skipIf(!isRoot()).each(['iptables', 'nftables'] as const)('portmap %s b
   });
 
   it('setup twice leaves one set of rules (iptables) or removable duplicates (nftables)', async () => {
-    const b = portmapBackend(name, runner);
+    const b = selectBackend(portmap, name, runner);
     const s = pod('twice', 14);
     await b.setup(s);
     const once = await owned(s);
@@ -163,7 +165,7 @@ describe.skipIf(!isRoot()).each(['iptables', 'nftables'] as const)('portmap %s b
   it('concurrent first ADDs on a fresh node all succeed, node-wide pieces written once', async () => {
     const fresh = await createTestNetns(`pmc-${name.slice(0, 3)}`);
     try {
-      const b = portmapBackend(name, fresh.runner);
+      const b = selectBackend(portmap, name, fresh.runner);
       const pods = Array.from({ length: 8 }, (_, i) => dual(pod(`conc${i}`, 30 + i), 30 + i));
       await Promise.all(pods.map((s) => b.setup(s)));
       for (const s of pods) await b.check(s);
@@ -188,10 +190,10 @@ describe.skipIf(!isRoot()).each(['iptables', 'nftables'] as const)('portmap %s b
   });
 
   it('a normal ADD and DEL each run exactly one command per family', async () => {
-    const b0 = portmapBackend(name, runner);
+    const b0 = selectBackend(portmap, name, runner);
     await b0.setup(pod('warm', 15)); // the node-wide part exists from here on
     const counting = countingRunner(runner);
-    const b = portmapBackend(name, counting);
+    const b = selectBackend(portmap, name, counting);
     const s = dual(pod('counted', 16), 16);
     await b.setup(s);
     expect(counting.count).toBe(name === 'iptables' ? 2 : 1);
@@ -236,7 +238,7 @@ describe.skipIf(!isRoot())('portmap iptables: interop with the Go plugin’s on-
   const filter = async (): Promise<string[]> => (await ns.sh(['iptables-save', '-t', 'filter'])).split('\n').filter((l) => l.startsWith('-A '));
 
   it('our first ADD yields exactly the reference iptables-save lines (plus the filter guard)', async () => {
-    await portmapBackend('iptables', ns.runner).setup(golden);
+    await selectBackend(portmap, 'iptables', ns.runner).setup(golden);
     expect(await nat()).toEqual(goLines);
     // the plan's own save form is what iptables-save prints, so repairs never duplicate
     const plan = iptablesFamilyPlan(golden, familyViews(golden)[0]!);
@@ -249,7 +251,7 @@ describe.skipIf(!isRoot())('portmap iptables: interop with the Go plugin’s on-
   });
 
   it('the repair path (a repeated ADD) adds no node-wide duplicates', async () => {
-    const b = portmapBackend('iptables', ns.runner);
+    const b = selectBackend(portmap, 'iptables', ns.runner);
     const beforeNat = await nat();
     const beforeFilter = await filter();
     await b.setup(golden);
@@ -259,7 +261,7 @@ describe.skipIf(!isRoot())('portmap iptables: interop with the Go plugin’s on-
   });
 
   it('check names a missing node-wide jump, and the repair path (here a repeated ADD) restores it', async () => {
-    const b = portmapBackend('iptables', ns.runner);
+    const b = selectBackend(portmap, 'iptables', ns.runner);
     await ns.sh(['iptables', '-t', 'nat', '-D', 'PREROUTING', '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', 'CNI-HOSTPORT-DNAT']);
     const err = await b.check(golden).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PortmapCheckError);
@@ -270,7 +272,7 @@ describe.skipIf(!isRoot())('portmap iptables: interop with the Go plugin’s on-
   });
 
   it('tears down state written the Go way (rule by rule, entry appended) and leaves the node-wide chains', async () => {
-    const b = portmapBackend('iptables', ns.runner);
+    const b = selectBackend(portmap, 'iptables', ns.runner);
     await b.teardown(golden);
     const dn = 'CNI-DN-66d74dc85eb823645cc98';
     const run = (args: string[]): Promise<string> => ns.sh(['iptables', '-t', 'nat', ...args]);
@@ -298,7 +300,7 @@ describe.skipIf(!isRoot())('portmap nftables: interop with the Go plugin’s con
   });
 
   it('DEL removes Go-style rules of this container’s address and keeps the same ID’s rules on another network', async () => {
-    const b = portmapBackend('nftables', ns.runner);
+    const b = selectBackend(portmap, 'nftables', ns.runner);
     const s = pod('gocid', 20);
     await b.setup(s);
     await b.teardown(s);
@@ -319,7 +321,7 @@ describe.skipIf(!isRoot())('portmap nftables: interop with the Go plugin’s con
   });
 
   it('check names a missing dispatch rule', async () => {
-    const b = portmapBackend('nftables', ns.runner);
+    const b = selectBackend(portmap, 'nftables', ns.runner);
     const s = pod('dispatch', 22);
     await b.setup(s);
     await ns.sh(['nft', 'flush', 'chain', 'ip', 'cni_hostport', 'prerouting']);
@@ -341,7 +343,7 @@ describe.skipIf(!isRoot())('portmap nftables: interop with the Go plugin’s con
         'add chain ip cni_hostport masquerading { type nat hook postrouting priority srcnat ; }',
         '',
       ].join('\n'));
-      const b = portmapBackend('nftables', fresh.runner);
+      const b = selectBackend(portmap, 'nftables', fresh.runner);
       const s = pod('upgrade', 21);
       await b.setup(s);
       await b.check(s);

@@ -1,12 +1,11 @@
+import type { Family } from '../../addr/index.ts';
 import { canonicalIp, ipFamily, networkCidr } from '../ip-text.ts';
 import { PortmapInputError } from './errors.ts';
-import type { ContainerAddress, PortMapping, PortmapOwner, PortmapSpec, PortmapTeardownTarget, PortProtocol } from './types.ts';
+import type { ContainerAddress, PortMapping, PortmapSpec, PortmapTeardownTarget, PortProtocol } from './types.ts';
+import type { Owner } from '../../core/index.ts';
 
 // Validation and the per-family view both backends plan from. Everything that ends up in an
 // iptables-restore or nft line passes through here, so a newline can never start a new command.
-
-/** 4 or 6. */
-export type IpFamily = 4 | 6;
 
 /** A mapping as it applies to one family: hostIP canonical and only when it is a specific address. */
 export interface FamilyMapping {
@@ -19,7 +18,7 @@ export interface FamilyMapping {
 
 /** One family's share of a spec. */
 export interface FamilyView {
-  readonly family: IpFamily;
+  readonly family: Family;
   /** The container address, canonical (as iptables-save and nft print it). */
   readonly ip: string;
   /** The container network with host bits cleared, e.g. `10.203.0.0/16`. */
@@ -43,7 +42,7 @@ function safeText(what: string, value: string, allowEmpty = false): void {
 }
 
 /** @throws PortmapInputError when a key field is empty or contains control characters */
-export function validateOwner(owner: PortmapOwner): void {
+export function validateOwner(owner: Owner): void {
   safeText('network', owner.network);
   safeText('containerId', owner.containerId);
   safeText('ifname', owner.ifname);
@@ -53,7 +52,7 @@ function validPort(what: string, port: number): void {
   if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`${what} must be an integer 1-65535, got ${String(port)}`);
 }
 
-function parseAddress(what: string, ip: string): { family: IpFamily; canonical: string } {
+function parseAddress(what: string, ip: string): { family: Family; canonical: string } {
   safeText(what, ip);
   try {
     return { family: ipFamily(ip), canonical: canonicalIp(ip) };
@@ -73,7 +72,7 @@ export function validateMappings(mappings: readonly PortMapping[]): void {
   });
 }
 
-function addressView(what: string, family: IpFamily, a: ContainerAddress): { ip: string; subnet: string } {
+function addressView(what: string, family: Family, a: ContainerAddress): { ip: string; subnet: string } {
   const ip = parseAddress(`${what}.ip`, a.ip);
   if (ip.family !== family) fail(`${what}.ip is not an IPv${family} address: ${a.ip}`);
   safeText(`${what}.subnet`, a.subnet);
@@ -93,7 +92,7 @@ function addressView(what: string, family: IpFamily, a: ContainerAddress): { ip:
  * The mappings that apply to one family: a hostIP of the other family skips the mapping
  * (Go's rule, so `0.0.0.0` means IPv4 only); an unspecified hostIP means any address.
  */
-export function mappingsForFamily(mappings: readonly PortMapping[], family: IpFamily): FamilyMapping[] {
+export function mappingsForFamily(mappings: readonly PortMapping[], family: Family): FamilyMapping[] {
   const out: FamilyMapping[] = [];
   for (const m of mappings) {
     let hostIP: string | undefined;
@@ -125,7 +124,7 @@ export function familyViews(spec: PortmapSpec): FamilyView[] {
     }
   }
   const views: FamilyView[] = [];
-  const slots: Array<[IpFamily, ContainerAddress | undefined, readonly string[] | undefined]> = [
+  const slots: Array<[Family, ContainerAddress | undefined, readonly string[] | undefined]> = [
     [4, spec.containerIPv4, spec.conditionsV4],
     [6, spec.containerIPv6, spec.conditionsV6],
   ];

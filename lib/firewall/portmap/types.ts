@@ -1,3 +1,6 @@
+import type { Owner } from '../../core/index.ts';
+import type { FirewallBackend } from '../backend.ts';
+
 // Plain data describing one attachment's host port mappings, shared by both portmap backends
 // and by the portmap plugin that builds it from its config and prevResult.
 
@@ -24,15 +27,8 @@ export interface ContainerAddress {
   readonly subnet: string;
 }
 
-/** Who owns a set of portmap rules: the CNI attachment key. */
-export interface PortmapOwner {
-  readonly network: string;
-  readonly containerId: string;
-  readonly ifname: string;
-}
-
 /** Everything needed to install (and to find again) one attachment's port mappings. */
-export interface PortmapSpec extends PortmapOwner {
+export interface PortmapSpec extends Owner {
   readonly mappings: readonly PortMapping[];
   /** Absent: no IPv4 rules, and neither iptables nor the `ip` nft table is touched. */
   readonly containerIPv4?: ContainerAddress;
@@ -56,35 +52,15 @@ export interface PortmapSpec extends PortmapOwner {
  * exactly what setup installed without listing anything; with only the owner it finds the
  * rules by owner (chain name and comment).
  */
-export type PortmapTeardownTarget = PortmapOwner & Partial<Omit<PortmapSpec, keyof PortmapOwner>>;
-
-/** One attachment GC must keep (an entry of CNI's `cni.dev/valid-attachments`). */
-export interface PortmapAttachment {
-  readonly containerId: string;
-  readonly ifname: string;
-}
-
-/** The two implementations. */
-export type PortmapBackendName = 'iptables' | 'nftables';
+export type PortmapTeardownTarget = Owner & Partial<Omit<PortmapSpec, keyof Owner>>;
 
 /** The Go plugin's default mark bit. */
 export const DEFAULT_MARK_MASQ_BIT = 13;
 
 /**
- * Host port mapping rules for one attachment in one firewall implementation. Commands run
- * through the backend's CommandRunner, in the caller's network namespace.
+ * Host port mapping rules for one attachment in one firewall implementation. setup is
+ * normally one firewall transaction per invocation, node-wide chains are created on first
+ * use; check verifies only the families the spec has an address for. With the full spec,
+ * teardown deletes exactly what setup installed without listing anything.
  */
-export interface PortmapBackend {
-  readonly name: PortmapBackendName;
-  /**
-   * Installs the rules: normally one firewall transaction per invocation. Node-wide chains
-   * are created on first use. @throws PortmapInputError, CommandError
-   */
-  setup(spec: PortmapSpec): Promise<void>;
-  /** Removes the rules; anything already gone counts as removed. @throws CommandError */
-  teardown(target: PortmapSpec | PortmapTeardownTarget): Promise<void>;
-  /** Verifies only the families the spec has an address for. @throws PortmapCheckError, CommandError */
-  check(spec: PortmapSpec): Promise<void>;
-  /** Removes this network's rules whose owner is not in `valid`. @throws CommandError */
-  gc(network: string, valid: readonly PortmapAttachment[]): Promise<void>;
-}
+export type PortmapBackend = FirewallBackend<PortmapSpec, PortmapSpec | PortmapTeardownTarget>;

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { MasqueradeCheckError } from '../errors.ts';
 import { recordingRunner } from '../../testing/recording-runner.ts';
 import { CommandError } from '../runner.ts';
-import type { MasqSpec } from '../types.ts';
-import { iptablesMasquerade } from './masq-backend.ts';
+import type { MasqSpec } from './types.ts';
+import { iptablesMasquerade } from './iptables-backend.ts';
 
 const chain = 'CNI-66d74dc85eb823645cc98db0';
 const c = '-m comment --comment "name: \\"cnianchor-podnet\\" id: \\"87a38598280c72411c3f48242b52b814149b5c2e17d779bdc28063336d05ce06\\""';

@@ -1,12 +1,13 @@
 import { MasqueradeCheckError } from '../errors.ts';
-import { normalAddresses } from '../masq-addresses.ts';
+import { normalAddresses } from './addresses.ts';
 import { NFT_MASQ_CHAIN, NFT_MASQ_TABLE } from '../names.ts';
 import type { CommandOutput, CommandRunner } from '../runner.ts';
 import { CommandError } from '../runner.ts';
-import type { Attachment, MasqSpec, MasqueradeBackend } from '../types.ts';
-import { gcHandles, instanceHandles, nftDeleteScript, nftMissing, nftSetupScript } from './masq-plan.ts';
-import type { NftListing } from './nft-json.ts';
-import { parseNftListing } from './nft-json.ts';
+import type { Attachment } from '../../core/index.ts';
+import type { MasqSpec, MasqueradeBackend } from './types.ts';
+import { gcHandles, instanceHandles, nftDeleteScript, nftMissing, nftSetupScript } from './nft-plan.ts';
+import type { NftListing } from '../nft-json.ts';
+import { parseNftListing } from '../nft-json.ts';
 
 /** Options for nftablesMasquerade. */
 export interface NftablesMasqueradeOptions {
@@ -67,6 +68,7 @@ export function nftablesMasquerade(runner: CommandRunner, options: NftablesMasqu
 
   return {
     name: 'nftables',
+    feature: 'masquerade',
 
     async setup(spec: MasqSpec) {
       const addrs = normalAddresses(spec.ips);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { spoofCheckSetupJson, spoofCheckTeardownJson } from './macspoofchk.ts';
+import { spoofCheckMissing, spoofCheckSetupJson, spoofCheckTeardownJson } from './nft-plan.ts';
 
 const a = { containerId: 'c.1_x', ifname: 'eth0', hostVeth: 'veth01234567', mac: '0a:00:00:00:00:01' };
 
@@ -42,5 +42,27 @@ describe('spoofCheckTeardownJson', () => {
     const onlyMac = spoofCheckTeardownJson(listing([{ chain: { name: 'cni-br-iface-c.1_x-eth0-mac' } }]), a);
     expect(JSON.parse(onlyMac ?? '{}').nftables).toEqual([{ delete: { chain: { family: 'bridge', table: 'nat', name: 'cni-br-iface-c.1_x-eth0-mac' } } }]);
     expect(spoofCheckTeardownJson(listing([{ chain: { name: 'PREROUTING' } }]), a)).toBeUndefined();
+  });
+});
+
+describe('spoofCheckMissing', () => {
+  const listing = (items: unknown[]) => JSON.stringify({ nftables: [{ metainfo: {} }, ...items] });
+  const complete = [
+    { chain: { name: 'PREROUTING' } },
+    { chain: { name: 'cni-br-iface-c.1_x-eth0' } },
+    { chain: { name: 'cni-br-iface-c.1_x-eth0-mac' } },
+    { rule: { chain: 'PREROUTING', handle: 4, comment: 'macspoofchk-c.1_x-eth0' } },
+    { rule: { chain: 'cni-br-iface-c.1_x-eth0', handle: 5, comment: 'macspoofchk-c.1_x-eth0' } },
+    { rule: { chain: 'cni-br-iface-c.1_x-eth0-mac', handle: 6, comment: 'macspoofchk-c.1_x-eth0' } },
+  ];
+  it('finds nothing missing in what setup writes', () => {
+    expect(spoofCheckMissing(listing(complete), a)).toEqual([]);
+  });
+  it('names the missing chain, rules and jump', () => {
+    expect(spoofCheckMissing(listing(complete.slice(0, 2)), a)).toEqual([
+      'rules of chain cni-br-iface-c.1_x-eth0',
+      'chain cni-br-iface-c.1_x-eth0-mac',
+      'jump from PREROUTING for veth01234567',
+    ]);
   });
 });

@@ -3,8 +3,8 @@ import { MasqueradeCheckError } from '../errors.ts';
 import { masqChainName } from '../names.ts';
 import type { TestNetns } from '../test-netns.ts';
 import { countingRunner, createTestNetns, isRoot } from '../test-netns.ts';
-import type { MasqSpec } from '../types.ts';
-import { iptablesMasquerade } from './masq-backend.ts';
+import type { MasqSpec } from './types.ts';
+import { iptablesMasquerade } from './iptables-backend.ts';
 
 // The golden pod of reference-benchmarks.md 3.1 and the masquerade lines of its dump, verbatim.
 const golden: MasqSpec = {

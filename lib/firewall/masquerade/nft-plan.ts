@@ -1,4 +1,4 @@
-import type { NormalAddress } from '../masq-addresses.ts';
+import type { NormalAddress } from './addresses.ts';
 import {
   NFT_MASQ_CHAIN,
   NFT_MASQ_CHAIN_COMMENT,
@@ -9,7 +9,7 @@ import {
   nftMasqInstanceHash,
   nftMasqNetworkHash,
 } from '../names.ts';
-import type { NftListing } from './nft-json.ts';
+import type { NftListing } from '../nft-json.ts';
 
 // Pure plans for the masquerade rules in table `inet cni_plugins_masquerade`, in the layout
 // of the Go plugins (pkg/ip/ipmasq_nftables_linux.go): one rule per address in masq_checks,

@@ -1,5 +1,4 @@
-import { CniError, ErrorCode } from '../../lib/cni/index.ts';
-import { type CommandRunner, findExecutable } from '../../lib/firewall/index.ts';
+import type { MacSpoofCheckSpec, MacSpoofCheckTarget } from './types.ts';
 
 // MAC spoof check: an nftables bridge-family filter that drops frames entering from the
 // container's host port unless their source MAC is the container's. The reference's layout,
@@ -11,8 +10,8 @@ import { type CommandRunner, findExecutable } from '../../lib/firewall/index.ts'
 // an argument (`nft -j -f -` opens /dev/stdin, which fails on the socket Node gives a child
 // as stdin), in one transaction (the reference uses two).
 
-const FAMILY = 'bridge';
-const TABLE = 'nat';
+export const FAMILY = 'bridge';
+export const TABLE = 'nat';
 const BASE = 'PREROUTING';
 
 interface Names {
@@ -30,7 +29,7 @@ const chain = (name: string) => ({ chain: { family: FAMILY, table: TABLE, name }
 const rule = (chainName: string, expr: unknown[], comment: string) => ({ rule: { family: FAMILY, table: TABLE, chain: chainName, expr, comment } });
 
 /** The setup transaction: table and base chain if absent, the two chains rewritten, four rules. */
-export function spoofCheckSetupJson(a: { containerId: string; ifname: string; hostVeth: string; mac: string }): string {
+export function spoofCheckSetupJson(a: MacSpoofCheckSpec): string {
   const n = names(a.containerId, a.ifname);
   const commands = [
     { add: { table: { family: FAMILY, name: TABLE } } },
@@ -48,9 +47,9 @@ export function spoofCheckSetupJson(a: { containerId: string; ifname: string; ho
 }
 
 /** The teardown transaction for what a `nft -j -a list table bridge nat` listing shows; undefined when nothing is ours. */
-export function spoofCheckTeardownJson(listing: string, a: { containerId: string; ifname: string }): string | undefined {
+export function spoofCheckTeardownJson(listing: string, a: MacSpoofCheckTarget): string | undefined {
   const n = names(a.containerId, a.ifname);
-  const items = (JSON.parse(listing) as { nftables?: Record<string, any>[] }).nftables ?? [];
+  const items = listedItems(listing);
   const commands: unknown[] = [];
   for (const item of items) {
     const r = item.rule;
@@ -63,29 +62,22 @@ export function spoofCheckTeardownJson(listing: string, a: { containerId: string
   return commands.length ? JSON.stringify({ nftables: commands }) : undefined;
 }
 
-/** Installs the check for one attachment in one `nft -j` transaction. */
-export async function setupMacSpoofCheck(runner: CommandRunner, a: { containerId: string; ifname: string; hostVeth: string; mac: string }): Promise<void> {
-  const nft = findExecutable('nft');
-  if (!nft) throw new CniError(ErrorCode.Internal, 'macspoofchk needs nftables, but the nft command is not installed', 'install nftables or turn macspoofchk off');
-  const r = await runner.run([nft, '-j', spoofCheckSetupJson(a)]);
-  if (r.exitCode !== 0) throw new CniError(ErrorCode.Internal, `macspoofchk setup failed: ${r.stderr.trim()}`);
+type ListedItem = Record<string, any>;
+
+function listedItems(listing: string): ListedItem[] {
+  return (JSON.parse(listing) as { nftables?: ListedItem[] }).nftables ?? [];
 }
 
-/** Removes the check of one attachment (also one the Go plugin made); what is absent counts as removed. */
-export async function teardownMacSpoofCheck(runner: CommandRunner, a: { containerId: string; ifname: string }): Promise<void> {
-  const nft = findExecutable('nft');
-  if (!nft) return; // without nft nobody can have installed the check
-  // a second round absorbs a concurrent change between the listing and the delete
-  for (let round = 0; ; round++) {
-    const listed = await runner.run([nft, '-j', '-a', 'list', 'table', FAMILY, TABLE]);
-    if (listed.exitCode !== 0) {
-      if (/No such file or directory/.test(listed.stderr)) return; // no table: nothing of ours
-      throw new CniError(ErrorCode.Internal, `macspoofchk teardown: listing table bridge nat failed: ${listed.stderr.trim()}`);
-    }
-    const script = spoofCheckTeardownJson(listed.stdout, a);
-    if (!script) return;
-    const r = await runner.run([nft, '-j', script]);
-    if (r.exitCode === 0) return;
-    if (round === 1) throw new CniError(ErrorCode.Internal, `macspoofchk teardown failed: ${r.stderr.trim()}`);
+/** What of the attachment's check a `nft -j -a list table bridge nat` listing lacks. */
+export function spoofCheckMissing(listing: string, a: MacSpoofCheckSpec): string[] {
+  const n = names(a.containerId, a.ifname);
+  const items = listedItems(listing);
+  const missing: string[] = [];
+  const hasRule = (chainName: string): boolean => items.some((i) => i.rule?.chain === chainName && i.rule.comment === n.comment);
+  for (const name of [n.iface, n.mac]) {
+    if (!items.some((i) => i.chain?.name === name)) missing.push(`chain ${name}`);
+    else if (!hasRule(name)) missing.push(`rules of chain ${name}`);
   }
+  if (!hasRule(BASE)) missing.push(`jump from ${BASE} for ${a.hostVeth}`);
+  return missing;
 }

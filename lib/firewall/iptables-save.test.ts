@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseListedRules, saveString, tokenizeSaveLine } from './save-line.ts';
+import { parseListedRules, saveString, tokenizeSaveLine } from './iptables-save.ts';
 
 const dumpLine =
   '-A POSTROUTING -s 10.203.0.2/32 -m comment --comment "name: \\"cnianchor-podnet\\" id: \\"87a3\\"" -j CNI-66d74dc85eb823645cc98db0';

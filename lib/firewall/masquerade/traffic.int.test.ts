@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { teardownEveryBackend } from './every-backend.ts';
-import { selectBackend, usableBackends } from './select.ts';
-import type { TestNetns } from './test-netns.ts';
-import { createTestNetns, isRoot } from './test-netns.ts';
-import type { BackendName, MasqSpec } from './types.ts';
+import { teardownEveryBackend } from '../every-backend.ts';
+import type { BackendName } from '../backend.ts';
+import { backendsInUse, selectBackend } from '../select.ts';
+import type { TestNetns } from '../test-netns.ts';
+import { createTestNetns, isRoot } from '../test-netns.ts';
+import { masquerade } from './feature.ts';
+import type { MasqSpec } from './types.ts';
 
 // pod (10.203.0.2/16) -- node (10.203.0.1, 192.0.2.1) -- outside (192.0.2.2/24).
 // "outside" has no route back to 10.203.0.0/16, so a ping from the pod gets an answer
@@ -49,7 +51,7 @@ describe.skipIf(!isRoot())('masquerade traffic through a node netns', () => {
   });
 
   it.each(['iptables', 'nftables'] as BackendName[])('%s: setup makes the pod reach outside, teardown stops it', async (name) => {
-    const b = selectBackend(name, node.runner);
+    const b = selectBackend(masquerade, name, node.runner);
     await b.setup(spec);
     expect(await pingOutside()).toBe(true);
     await b.teardown(spec);
@@ -58,8 +60,8 @@ describe.skipIf(!isRoot())('masquerade traffic through a node netns', () => {
     expect(await pingOutside()).toBe(false);
   });
 
-  it('teardown in every usable backend removes rules whichever backend made them', async () => {
-    const backends = usableBackends(node.runner);
+  it('teardown in every installed backend removes rules whichever backend made them', async () => {
+    const backends = backendsInUse(masquerade, node.runner, { tableMayExist: () => true });
     expect(backends.map((b) => b.name)).toEqual(['iptables', 'nftables']);
     for (const b of backends) {
       await b.setup(spec);

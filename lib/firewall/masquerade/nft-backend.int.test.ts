@@ -3,9 +3,9 @@ import { MasqueradeCheckError } from '../errors.ts';
 import { nftMasqComment } from '../names.ts';
 import type { TestNetns } from '../test-netns.ts';
 import { countingRunner, createTestNetns, isRoot } from '../test-netns.ts';
-import type { MasqSpec } from '../types.ts';
-import { nftablesMasquerade } from './masq-backend.ts';
-import { parseNftListing } from './nft-json.ts';
+import type { MasqSpec } from './types.ts';
+import { nftablesMasquerade } from './nft-backend.ts';
+import { parseNftListing } from '../nft-json.ts';
 
 const pod = (containerId: string, ip: string, extra: Partial<MasqSpec> = {}): MasqSpec => ({
   network: 'unit-test',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalAddresses } from '../masq-addresses.ts';
+import { normalAddresses } from './addresses.ts';
 import {
   fastTeardownRestore,
   freshSetupRestore,
@@ -9,7 +9,7 @@ import {
   missingRules,
   repairSetupRestore,
   teardownRestore,
-} from './masq-plan.ts';
+} from './iptables-plan.ts';
 
 // The golden pod of reference-benchmarks.md 3.1.
 const net = 'cnianchor-podnet';

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { iptablesMasquerade } from './iptables/masq-backend.ts';
-import { freshSetupRestore, iptablesMasqRules } from './iptables/masq-plan.ts';
-import { normalAddresses } from './masq-addresses.ts';
-import { masqChainName, masqComment, nftMasqComment } from './names.ts';
-import { nftablesMasquerade } from './nftables/masq-backend.ts';
-import type { CommandRunner } from './runner.ts';
-import type { TestNetns } from './test-netns.ts';
-import { countingRunner, createTestNetns, isRoot } from './test-netns.ts';
+import { iptablesMasquerade } from './iptables-backend.ts';
+import { freshSetupRestore, iptablesMasqRules } from './iptables-plan.ts';
+import { normalAddresses } from './addresses.ts';
+import { masqChainName, masqComment, nftMasqComment } from '../names.ts';
+import { nftablesMasquerade } from './nft-backend.ts';
+import type { CommandRunner } from '../runner.ts';
+import type { TestNetns } from '../test-netns.ts';
+import { countingRunner, createTestNetns, isRoot } from '../test-netns.ts';
 import type { MasqSpec } from './types.ts';
 
 // Not a timed assertion: measures what one ADD and one DEL cost with 1 and with 500 other

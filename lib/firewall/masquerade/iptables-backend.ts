@@ -1,11 +1,13 @@
+import type { Family } from '../../addr/index.ts';
 import { MasqueradeCheckError } from '../errors.ts';
-import type { NormalAddress } from '../masq-addresses.ts';
-import { normalAddresses } from '../masq-addresses.ts';
+import type { NormalAddress } from './addresses.ts';
+import { normalAddresses } from './addresses.ts';
 import { masqChainName } from '../names.ts';
 import type { CommandOutput, CommandRunner } from '../runner.ts';
 import { CommandError } from '../runner.ts';
-import { chainAbsent, eachFamily, NOT_INSTALLED } from './tool-output.ts';
-import type { Attachment, MasqSpec, MasqueradeBackend } from '../types.ts';
+import { chainAbsent, eachFamily, NOT_INSTALLED } from '../iptables-output.ts';
+import type { Attachment } from '../../core/index.ts';
+import type { MasqSpec, MasqueradeBackend } from './types.ts';
 import {
   fastTeardownRestore,
   freshSetupRestore,
@@ -15,7 +17,7 @@ import {
   missingRules,
   repairSetupRestore,
   teardownRestore,
-} from './masq-plan.ts';
+} from './iptables-plan.ts';
 
 /** The executables the iptables backend runs (bare names are looked up in PATH). */
 export interface IptablesBinaries {
@@ -38,8 +40,8 @@ const DEFAULT_BINARIES: IptablesBinaries = {
   ip6tablesRestore: 'ip6tables-restore',
 };
 
-function byFamily(addrs: readonly NormalAddress[]): Map<4 | 6, NormalAddress[]> {
-  const m = new Map<4 | 6, NormalAddress[]>();
+function byFamily(addrs: readonly NormalAddress[]): Map<Family, NormalAddress[]> {
+  const m = new Map<Family, NormalAddress[]>();
   for (const a of addrs) m.set(a.family, [...(m.get(a.family) ?? []), a]);
   return m;
 }
@@ -52,17 +54,17 @@ function byFamily(addrs: readonly NormalAddress[]): Map<4 | 6, NormalAddress[]> 
  */
 export function iptablesMasquerade(runner: CommandRunner, options: IptablesMasqueradeOptions = {}): MasqueradeBackend {
   const bin: IptablesBinaries = { ...DEFAULT_BINARIES, ...options.binaries };
-  const tool = (family: 4 | 6): string => (family === 4 ? bin.iptables : bin.ip6tables);
+  const tool = (family: Family): string => (family === 4 ? bin.iptables : bin.ip6tables);
 
-  function restoreArgv(family: 4 | 6): string[] {
+  function restoreArgv(family: Family): string[] {
     return [family === 4 ? bin.iptablesRestore : bin.ip6tablesRestore, '--noflush', '--wait'];
   }
 
-  async function restore(family: 4 | 6, text: string): Promise<CommandOutput> {
+  async function restore(family: Family, text: string): Promise<CommandOutput> {
     return runner.run(restoreArgv(family), { input: text });
   }
 
-  async function list(family: 4 | 6, chain?: string): Promise<CommandOutput> {
+  async function list(family: Family, chain?: string): Promise<CommandOutput> {
     return runner.run([tool(family), '--wait', '-t', 'nat', '-S', ...(chain === undefined ? [] : [chain])]);
   }
 
@@ -70,18 +72,18 @@ export function iptablesMasquerade(runner: CommandRunner, options: IptablesMasqu
     throw new CommandError(argv, r.exitCode, r.stderr);
   }
 
-  async function mustRestore(family: 4 | 6, text: string): Promise<void> {
+  async function mustRestore(family: Family, text: string): Promise<void> {
     const r = await restore(family, text);
     if (r.exitCode !== 0) fail(restoreArgv(family), r);
   }
 
-  async function mustList(family: 4 | 6, chain?: string): Promise<string> {
+  async function mustList(family: Family, chain?: string): Promise<string> {
     const r = await list(family, chain);
     if (r.exitCode !== 0) fail([tool(family), '-t', 'nat', '-S', ...(chain === undefined ? [] : [chain])], r);
     return r.stdout;
   }
 
-  async function setupFamily(spec: MasqSpec, family: 4 | 6, addrs: readonly NormalAddress[]): Promise<void> {
+  async function setupFamily(spec: MasqSpec, family: Family, addrs: readonly NormalAddress[]): Promise<void> {
     const rules = iptablesMasqRules(spec.network, spec.containerId, family, addrs);
     const fresh = await restore(family, freshSetupRestore(rules));
     if (fresh.exitCode === 0) return;
@@ -98,7 +100,7 @@ export function iptablesMasquerade(runner: CommandRunner, options: IptablesMasqu
     if (text !== undefined) await mustRestore(family, text);
   }
 
-  async function teardownFamily(spec: MasqSpec, family: 4 | 6, addrs: readonly NormalAddress[] | undefined): Promise<void> {
+  async function teardownFamily(spec: MasqSpec, family: Family, addrs: readonly NormalAddress[] | undefined): Promise<void> {
     const chain = masqChainName(spec.network, spec.containerId);
     if (addrs !== undefined) {
       const r = await restore(family, fastTeardownRestore(iptablesMasqRules(spec.network, spec.containerId, family, addrs)));
@@ -124,6 +126,7 @@ export function iptablesMasquerade(runner: CommandRunner, options: IptablesMasqu
 
   return {
     name: 'iptables',
+    feature: 'masquerade',
 
     async setup(spec) {
       const families = byFamily(normalAddresses(spec.ips));
@@ -132,7 +135,7 @@ export function iptablesMasquerade(runner: CommandRunner, options: IptablesMasqu
 
     async teardown(spec) {
       // addresses that do not parse (a damaged prevResult) must not block DEL: find by owner
-      let families: Map<4 | 6, NormalAddress[]>;
+      let families: Map<Family, NormalAddress[]>;
       try {
         families = byFamily(normalAddresses(spec.ips));
       } catch {

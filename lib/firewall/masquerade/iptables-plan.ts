@@ -1,17 +1,18 @@
-import type { NormalAddress } from '../masq-addresses.ts';
-import { unique } from '../masq-addresses.ts';
+import type { Family } from '../../addr/index.ts';
+import type { NormalAddress } from './addresses.ts';
+import { unique } from './addresses.ts';
 import { masqChainName, masqComment } from '../names.ts';
-import { parseListedRules, saveString } from './save-line.ts';
+import { parseListedRules, saveString } from '../iptables-save.ts';
 
 // Pure plans for the bridge masquerade rules in table nat, in the exact shapes the Go
 // plugins write (reference-benchmarks.md 3.1), as iptables-restore text. The apply side
-// (masq-backend.ts) only runs these and lists chains.
+// (iptables-backend.ts) only runs these and lists chains.
 
-const MULTICAST: Record<4 | 6, string> = { 4: '224.0.0.0/4', 6: 'ff00::/8' };
+const MULTICAST: Record<Family, string> = { 4: '224.0.0.0/4', 6: 'ff00::/8' };
 
 /** The chain and the rules of one attachment in one address family. */
 export interface IptablesMasqRules {
-  readonly family: 4 | 6;
+  readonly family: Family;
   readonly chain: string;
   /** Rule specs (everything after `-A <chain> `) of the per-container chain, in order. */
   readonly chainRules: readonly string[];
@@ -20,7 +21,7 @@ export interface IptablesMasqRules {
 }
 
 /** The rule specs Go's SetupIPMasq produces for these addresses (all of one family). */
-export function iptablesMasqRules(network: string, containerId: string, family: 4 | 6, addrs: readonly NormalAddress[]): IptablesMasqRules {
+export function iptablesMasqRules(network: string, containerId: string, family: Family, addrs: readonly NormalAddress[]): IptablesMasqRules {
   const chain = masqChainName(network, containerId);
   const comment = `-m comment --comment ${saveString(masqComment(network, containerId))}`;
   const accepts = unique(addrs.map((a) => a.subnet)).map((subnet) => `-d ${subnet} ${comment} -j ACCEPT`);

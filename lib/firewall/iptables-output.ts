@@ -1,4 +1,4 @@
-import type { CommandOutput } from '../runner.ts';
+import type { CommandOutput } from './runner.ts';
 
 // What the iptables tools' answers mean, shared by the masquerade and the portmap backends.
 

@@ -1,9 +1,10 @@
-import { canonicalIp, hostCidr, ipFamily, networkCidr } from './ip-text.ts';
+import type { Family } from '../../addr/index.ts';
+import { canonicalIp, hostCidr, ipFamily, networkCidr } from '../ip-text.ts';
 import type { MasqAddress } from './types.ts';
 
 /** A MasqAddress in the canonical text both iptables-save and nft print. */
 export interface NormalAddress {
-  readonly family: 4 | 6;
+  readonly family: Family;
   /** e.g. `10.1.0.5`, `fd00::5` */
   readonly ip: string;
   /** e.g. `10.1.0.5/32` */

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { MasqueradeCheckError } from '../errors.ts';
 import { recordingRunner } from '../../testing/recording-runner.ts';
 import { CommandError } from '../runner.ts';
-import type { MasqSpec } from '../types.ts';
+import type { MasqSpec } from './types.ts';
 import { nftMasqComment } from '../names.ts';
-import { nftablesMasquerade } from './masq-backend.ts';
+import { nftablesMasquerade } from './nft-backend.ts';
 
 const spec: MasqSpec = {
   network: 'unit-test',

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { iptablesMasquerade } from './iptables/masq-backend.ts';
-import { nftablesMasquerade } from './nftables/masq-backend.ts';
-import type { TestNetns } from './test-netns.ts';
-import { createTestNetns, isRoot } from './test-netns.ts';
+import { iptablesMasquerade } from './iptables-backend.ts';
+import { nftablesMasquerade } from './nft-backend.ts';
+import type { TestNetns } from '../test-netns.ts';
+import { createTestNetns, isRoot } from '../test-netns.ts';
 import type { MasqSpec } from './types.ts';
 
 // Runtimes start plugins for many pods at once; every concurrent ADD and DEL must land.

@@ -1,0 +1,2 @@
+export type { Attachment, Owner } from './attachment.ts';
+export { UnavailableError } from './unavailable.ts';

@@ -1,0 +1,64 @@
+import type { Attachment } from '../core/index.ts';
+import type { CommandRunner } from './runner.ts';
+
+// The one shape of every firewall feature (masquerade, port mappings, MAC spoof check, and
+// those to come: the firewall plugin's CNI-FORWARD/CNI-ADMIN chains, isolation stages 1/2).
+// A feature says which implementations it has and what each needs installed; the selector
+// (select.ts) is the same for all of them and never names a feature.
+
+/** The firewall implementations; a config may name one (`ipMasqBackend`, `backend`). */
+export type BackendName = 'iptables' | 'nftables';
+
+/**
+ * One feature's rules for one attachment, in one firewall implementation. Every method runs
+ * the firewall tools through the backend's CommandRunner, in the caller's network namespace.
+ * `Spec` is what ADD installs; `Target` is what DEL knows (often less: no addresses when the
+ * netns is gone), so teardown finds the rules by owner when the spec is incomplete.
+ */
+export interface FirewallBackend<Spec, Target = Spec> {
+  readonly name: BackendName;
+  /** The feature, as messages name it, e.g. `masquerade`. */
+  readonly feature: string;
+  /** Installs the rules idempotently; a repeated call leaves no duplicates. @throws CommandError */
+  setup(spec: Spec): Promise<void>;
+  /** Removes the rules; anything already gone counts as removed. @throws CommandError */
+  teardown(target: Target): Promise<void>;
+  /** @throws FirewallCheckError naming every missing piece; CommandError when a tool fails */
+  check(spec: Spec): Promise<void>;
+  /**
+   * Removes this network's rules whose owner is not in `valid`; other networks' rules are
+   * never touched. @throws CommandError
+   */
+  gc(network: string, valid: readonly Attachment[]): Promise<void>;
+}
+
+/** Finds an installed executable by name; undefined when it is not installed. */
+export type ToolLookup = (name: string) => string | undefined;
+
+/** How to build one implementation of a feature, and what it needs on the host. */
+export interface BackendRecipe<Spec, Target = Spec> {
+  /** Executables that must all be installed for the backend to run at all. */
+  readonly tools: readonly string[];
+  /**
+   * An nftables table holding every rule of the feature: when the kernel says it does not
+   * exist, DEL and GC skip the backend (a netlink round trip instead of a tool process).
+   */
+  readonly table?: NftTableRef;
+  /** Builds the backend; `find` gives the paths of the tools (and of optional ones). */
+  create(runner: CommandRunner, find: ToolLookup): FirewallBackend<Spec, Target>;
+}
+
+/** An nftables table by family and name. */
+export interface NftTableRef {
+  readonly family: 'inet' | 'ip' | 'ip6' | 'bridge';
+  readonly name: string;
+}
+
+/**
+ * A firewall feature: its name and its implementations. A feature without an iptables
+ * recipe (the MAC spoof check) is simply nftables-only; the selector needs no change.
+ */
+export interface FirewallFeature<Spec, Target = Spec> {
+  readonly name: string;
+  readonly backends: Partial<Record<BackendName, BackendRecipe<Spec, Target>>>;
+}
