@@ -44,8 +44,8 @@ export function oneOf<const T extends string>(values: readonly T[], description:
 }
 
 /** A JSON array of `item`. */
-export function list<T extends z.ZodMiniType>(item: T, description: string): z.ZodMiniArray<T> {
-  return z.array(item, { error: 'a JSON array' }).check(z.describe(description));
+export function list<T extends z.ZodMiniType>(item: T, description: string, expected = 'a JSON array'): z.ZodMiniArray<T> {
+  return z.array(item, { error: expected }).check(z.describe(description));
 }
 
 /**
