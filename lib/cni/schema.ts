@@ -10,42 +10,46 @@ import { CniError, ErrorCode } from './errors.ts';
 // A plugin runs once and exits: compiling a schema with `new Function` never pays back.
 z.config({ jitless: true });
 
-/** A short description of a key, shown by editors and in schemas/*.json. */
-export const describe = z.describe;
+/**
+ * Gives a key its short description, shown by editors and in schemas/*.json. A registry entry
+ * rather than zod's describe check, which would construct every schema a second time (a plugin
+ * builds its schemas at every start).
+ */
+export function described<T extends z.ZodMiniType>(schema: T, description: string): T {
+  if (description) z.globalRegistry.add(schema, { description });
+  return schema;
+}
 
 /** true or false. */
 export function bool(description: string): z.ZodMiniBoolean {
-  return z.boolean({ error: 'true or false' }).check(z.describe(description));
+  return described(z.boolean({ error: 'true or false' }), description);
 }
 
 /** An integer within [min, max]; `error` says what is expected when it is not. */
 export function int(min: number, max: number, description: string, error = `an integer from ${min} to ${max}`): z.ZodMiniNumber {
-  return z.int({ error }).check(z.minimum(min, { error }), z.maximum(max, { error }), z.describe(description));
+  return described(z.int({ error }).check(z.minimum(min, { error }), z.maximum(max, { error })), description);
 }
 
 /** A string; `expected` says what kind when a wrong type is given. */
 export function str(description: string, expected = 'a string'): z.ZodMiniString {
-  return z.string({ error: expected }).check(z.describe(description));
+  return described(z.string({ error: expected }), description);
 }
 
 /** A string naming a file system path: NUL cannot be passed to the kernel. */
 export function path(description: string): z.ZodMiniString {
   const error = 'a path (a string without NUL)';
-  return z.string({ error }).check(
-    z.refine((s) => !s.includes('\0'), { error }),
-    z.describe(description),
-  );
+  return described(z.string({ error }).check(z.refine((s) => !s.includes('\0'), { error })), description);
 }
 
 /** One of a fixed set of strings; "" also counts as "not set", as Go's zero value does. */
 export function oneOf<const T extends string>(values: readonly T[], description: string): z.ZodMiniEnum<z.core.util.ToEnum<T | ''>> {
   const error = `one of ${values.map((v) => JSON.stringify(v)).join(', ')}`;
-  return z.enum<readonly (T | '')[]>([...values, ''], { error }).check(z.describe(description));
+  return described(z.enum<readonly (T | '')[]>([...values, ''], { error }), description);
 }
 
 /** A JSON array of `item`. */
 export function list<T extends z.ZodMiniType>(item: T, description: string, expected = 'a JSON array'): z.ZodMiniArray<T> {
-  return z.array(item, { error: expected }).check(z.describe(description));
+  return described(z.array(item, { error: expected }), description);
 }
 
 /**
@@ -54,12 +58,12 @@ export function list<T extends z.ZodMiniType>(item: T, description: string, expe
  * `cnitool validate` can point at a misspelled key.
  */
 export function record<S extends z.core.$ZodLooseShape>(shape: S, description: string, expected = 'a JSON object'): z.ZodMiniObject<S> {
-  return z.object(shape, { error: expected }).check(z.describe(description));
+  return described(z.object(shape, { error: expected }), description);
 }
 
 /** A JSON object whose other keys belong to someone else (a runtime, another plugin). */
 export function openRecord<S extends z.core.$ZodLooseShape>(shape: S, description: string, expected = 'a JSON object'): z.ZodMiniObject<S, z.core.$loose> {
-  return z.looseObject(shape, { error: expected }).check(z.describe(description));
+  return described(z.looseObject(shape, { error: expected }), description);
 }
 
 /**
@@ -71,7 +75,7 @@ export const netConfKeys = {
   name: z.optional(str('The network name.')),
   type: str('The plugin executable to run.'),
   capabilities: z.optional(
-    z.record(z.string(), z.boolean({ error: 'true or false' }), { error: 'a JSON object' }).check(z.describe('Capabilities the runtime may pass in runtimeConfig.')),
+    described(z.record(z.string(), z.boolean({ error: 'true or false' }), { error: 'a JSON object' }), 'Capabilities the runtime may pass in runtimeConfig.'),
   ),
   runtimeConfig: z.optional(openRecord({}, 'Capability arguments, set by the runtime.')),
   args: z.optional(openRecord({}, 'Extra arguments, set by the runtime.')),

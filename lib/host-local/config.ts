@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { AddrError, type Ip, cidrToString, ipToString, parseCidr, parseIp, unmapIPv4 } from '../addr/index.ts';
 import { type CniArgs, CniError, ErrorCode, type NetConf, type Route, compareVersions, invalidConfig } from '../cni/index.ts';
-import { list, openRecord, parseConfigWith, path, record, str } from '../cni/schema.ts';
+import { described, list, openRecord, parseConfigWith, path, record, str } from '../cni/schema.ts';
 import { canonicalizeRange } from './range.ts';
 import { type RangeSet, canonicalizeRangeSet, rangeSetFamily, rangeSetToString, rangeSetsOverlap } from './range-set.ts';
 
@@ -26,7 +26,7 @@ export interface HostLocalConfig extends StoreLocation {
 }
 
 const address = (description: string) => str(description, 'an IP address string');
-const integer = (description: string) => z.optional(z.int({ error: 'an integer' }).check(z.describe(description)));
+const integer = (description: string) => z.optional(described(z.int({ error: 'an integer' }), description));
 
 /** The legacy single range's keys, also the keys of one entry of `ranges`. */
 const rangeKeys = {
@@ -36,11 +36,12 @@ const rangeKeys = {
   gateway: z.optional(address('The gateway, never handed out (default: the first address).')),
 };
 
-const rangeSetSchema = list(
-  record(rangeKeys, 'One range: a subnet and the span of it to hand out.', 'a range must be an object with a "subnet"'),
+const rangeSetSchema = described(
+  z.array(record(rangeKeys, 'One range: a subnet and the span of it to hand out.', 'a range must be an object with a "subnet"'), {
+    error: 'a range set must be an array of ranges',
+  }).check(z.minLength(1, { error: 'a non-empty array of ranges' })),
   'A range set: one address is allocated from each set, from the first range with room.',
-  'a range set must be an array of ranges',
-).check(z.minLength(1, { error: 'a non-empty array of ranges' }));
+);
 
 const routeSchema = record(
   {
