@@ -27,5 +27,5 @@ export {
   specHasGcAndStatus,
   specHasPrevResultOnDel,
 } from './version.ts';
-export { parseMac, readArray, readBool, readEnum, readInt, readObject, readString } from './fields.ts';
+export { parseMac } from './fields.ts';
 export { type RunningStep, type TeardownStep, runSteps, settleSteps, startStep, stepError, throwCollected } from './teardown.ts';

@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { type Ip, ipToString, parseIp } from '../addr/index.ts';
 import { AllocationError, allocate, candidates, findHeld, releaseAttachment } from './allocator.ts';
 import { type RangeSet, canonicalizeRangeSet } from './range-set.ts';
+import type { RangeConf } from './range.ts';
 import { type Attachment, MemoryStore } from './store.ts';
 
-function set(...ranges: Record<string, string>[]): RangeSet {
+function set(...ranges: RangeConf[]): RangeSet {
   return canonicalizeRangeSet(ranges, 'test');
 }
 

@@ -93,6 +93,21 @@ describe('parseConfig: ranges', () => {
     for (const n of needles) expect(err.message).toContain(n);
   });
 
+  it.each([
+    [{ ranges: [[]] }, {}, 'invalid ipam.ranges[0] []: expected a non-empty array of ranges'],
+    [{ subnet: 10 }, {}, 'invalid ipam.subnet 10: expected a CIDR string such as "10.1.0.0/16"'],
+    [{ subnet: '10.1.0.0/24', routes: [{ gw: '10.1.0.1' }] }, {}, 'missing ipam.routes[0].dst: expected a CIDR string'],
+    [{ subnet: '10.1.0.0/24', routes: [{ dst: '0.0.0.0/0', mtu: 'x' }] }, {}, 'invalid ipam.routes[0].mtu "x": expected an integer'],
+    [{ subnet: '10.1.0.0/24' }, { runtimeConfig: { ipRanges: [[{ subnet: '10.2.0.0/24', gateway: 1 }]] } }, 'invalid runtimeConfig.ipRanges[0][0].gateway 1: expected an IP address string'],
+  ] as const)('names the key path, the value and what was expected: %j %j', (ipam, extra, message) => {
+    expect(failure(() => parseConfig(conf(ipam, extra), '1.1.0'))).toMatchObject({ code: 7, message });
+  });
+
+  it('takes null as absent and accepts keys it does not know', () => {
+    const c = parseConfig(conf({ subnet: '10.1.0.0/24', gateway: null, dataDir: null, rangeBegin: 'x' }, { runtimeConfig: { ips: null } }), '1.1.0');
+    expect([ipToString(c.rangeSets[0]![0]!.gateway), c.dataDir, c.requestedIps]).toEqual(['10.1.0.1', DEFAULT_DATA_DIR, []]);
+  });
+
   it('accepts two range sets of one family from 0.3.0 on, and one per family before', () => {
     expect(parseConfig(conf({ ranges: [[{ subnet: '10.1.0.0/24' }], [{ subnet: '10.2.0.0/24' }]] }), '0.3.0').rangeSets).toHaveLength(2);
     expect(parseConfig(conf({ ranges: [[{ subnet: '10.1.0.0/24' }], [{ subnet: '2001:db8::/64' }]] }), '0.2.0').rangeSets).toHaveLength(2);

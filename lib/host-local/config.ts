@@ -1,5 +1,7 @@
+import * as z from 'zod/mini';
 import { AddrError, type Ip, cidrToString, ipToString, parseCidr, parseIp, unmapIPv4 } from '../addr/index.ts';
 import { type CniArgs, CniError, ErrorCode, type NetConf, type Route, compareVersions, invalidConfig } from '../cni/index.ts';
+import { described, list, openRecord, parseConfigWith, path, record, str } from '../cni/schema.ts';
 import { canonicalizeRange } from './range.ts';
 import { type RangeSet, canonicalizeRangeSet, rangeSetFamily, rangeSetToString, rangeSetsOverlap } from './range-set.ts';
 
@@ -23,25 +25,75 @@ export interface HostLocalConfig extends StoreLocation {
   readonly requestedIps: readonly Ip[];
 }
 
-type Obj = Record<string, unknown>;
+const address = (description: string) => str(description, 'an IP address string');
+const integer = (description: string) => z.optional(described(z.int({ error: 'an integer' }), description));
 
-function isObject(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+/** The legacy single range's keys, also the keys of one entry of `ranges`. */
+const rangeKeys = {
+  subnet: str('The subnet to allocate from, such as "10.1.0.0/16".', 'a CIDR string such as "10.1.0.0/16"'),
+  rangeStart: z.optional(address('First address to hand out (default: the subnet\'s first address after the network).')),
+  rangeEnd: z.optional(address('Last address to hand out (default: the last one, before the broadcast address for IPv4).')),
+  gateway: z.optional(address('The gateway, never handed out (default: the first address).')),
+};
 
-function ipamOf(config: NetConf): Obj {
-  const ipam = config.ipam;
-  if (ipam === undefined || ipam === null) throw new CniError(ErrorCode.InvalidConfig, 'IPAM config missing "ipam" key');
-  if (!isObject(ipam)) throw invalidConfig('ipam', ipam, 'it must be an object');
-  return ipam;
-}
+const rangeSetSchema = described(
+  z.array(record(rangeKeys, 'One range: a subnet and the span of it to hand out.', 'a range must be an object with a "subnet"'), {
+    error: 'a range set must be an array of ranges',
+  }).check(z.minLength(1, { error: 'a non-empty array of ranges' })),
+  'A range set: one address is allocated from each set, from the first range with room.',
+);
 
-function optionalString(obj: Obj, field: string, key: string): string | undefined {
-  const v = obj[field];
-  if (v === undefined || v === null || v === '') return undefined;
-  if (typeof v !== 'string') throw invalidConfig(key, v, 'it must be a string');
-  if (v.includes('\0')) throw invalidConfig(key, v, 'it must not contain NUL');
-  return v;
+const routeSchema = record(
+  {
+    dst: str('Destination, a CIDR such as "0.0.0.0/0".', 'a CIDR string'),
+    gw: z.optional(address('Next hop (default: the gateway of the range the address came from).')),
+    mtu: integer('MTU of the route.'),
+    advmss: integer('Advertised MSS of the route.'),
+    priority: integer('Route priority (metric).'),
+    table: integer('Routing table.'),
+    scope: integer('Route scope.'),
+  },
+  'A route to return in the result.',
+  'a route must be an object with a "dst"',
+);
+
+/** The `ipam` section of a plugin that delegates to host-local. */
+export const hostLocalIpamSchema = record(
+  {
+    type: z.optional(str('The IPAM plugin to run: "host-local".')),
+    subnet: z.optional(rangeKeys.subnet),
+    rangeStart: rangeKeys.rangeStart,
+    rangeEnd: rangeKeys.rangeEnd,
+    gateway: rangeKeys.gateway,
+    ranges: z.optional(list(rangeSetSchema, 'Range sets; one address from each (the legacy subnet keys make one more, before these).', 'an array of range sets')),
+    routes: z.optional(list(routeSchema, 'Routes to return in the result.', 'an array of {"dst", "gw"}')),
+    dataDir: z.optional(path(`Where reservations are recorded (default ${DEFAULT_DATA_DIR}).`)),
+    resolvConf: z.optional(path('A resolv.conf file whose settings are returned as the result\'s DNS.')),
+  },
+  'host-local IPAM: allocates addresses from ranges, recorded in files under dataDir.',
+);
+
+const ips = (description: string) => z.optional(list(address(''), description, 'an array of IP address strings'));
+
+/** What host-local reads of the whole configuration: the ipam section and the requested addresses. */
+const hostLocalConfSchema = openRecord(
+  {
+    ipam: hostLocalIpamSchema,
+    args: z.optional(openRecord({ cni: z.optional(openRecord({ ips: ips('Addresses to allocate.') }, '')) }, '')),
+    runtimeConfig: z.optional(
+      openRecord({ ips: ips('Addresses to allocate (the ips capability).'), ipRanges: z.optional(list(rangeSetSchema, 'Range sets (the ipRanges capability).', 'an array of range sets')) }, ''),
+    ),
+  },
+  '',
+);
+
+/** Only what locating the store needs (see parseStoreLocation). */
+const storeLocationSchema = openRecord({ ipam: openRecord({ dataDir: hostLocalIpamSchema.shape.dataDir }, '') }, '');
+
+type HostLocalConf = z.output<typeof hostLocalConfSchema>;
+
+function checkIpamPresent(config: NetConf): void {
+  if (config.ipam === undefined || config.ipam === null) throw new CniError(ErrorCode.InvalidConfig, 'IPAM config missing "ipam" key');
 }
 
 /**
@@ -61,33 +113,25 @@ function checkNetworkDirName(name: string): void {
  */
 export function parseStoreLocation(config: NetConf): StoreLocation {
   checkNetworkDirName(config.name);
-  const ipam = ipamOf(config);
-  return { network: config.name, dataDir: optionalString(ipam, 'dataDir', 'ipam.dataDir') ?? DEFAULT_DATA_DIR };
+  checkIpamPresent(config);
+  const { ipam } = parseConfigWith(storeLocationSchema, config);
+  return { network: config.name, dataDir: ipam.dataDir || DEFAULT_DATA_DIR };
 }
 
-function parseRoutes(raw: unknown): Route[] {
-  if (raw === undefined || raw === null) return [];
-  if (!Array.isArray(raw)) throw invalidConfig('ipam.routes', raw, 'it must be an array of {"dst", "gw"}');
-  return raw.map((r, i) => {
+function parseRoutes(raw: HostLocalConf['ipam']['routes']): Route[] {
+  return (raw ?? []).map((r, i) => {
     const key = `ipam.routes[${i}]`;
-    if (!isObject(r)) throw invalidConfig(key, r, 'a route must be an object with a "dst"');
     let route: Route;
     try {
-      if (typeof r.dst !== 'string') throw invalidConfig(`${key}.dst`, r.dst, 'it must be a CIDR string');
       route = { dst: cidrToString(parseCidr(r.dst)) };
-      if (r.gw !== undefined && r.gw !== null && r.gw !== '') {
-        if (typeof r.gw !== 'string') throw invalidConfig(`${key}.gw`, r.gw, 'it must be an IP address string');
-        route.gw = ipToString(parseIp(r.gw));
-      }
+      if (r.gw) route.gw = ipToString(parseIp(r.gw));
     } catch (e) {
       if (e instanceof AddrError) throw invalidConfig(key, r, e.message);
       throw e;
     }
     for (const extra of ['mtu', 'advmss', 'priority', 'table', 'scope'] as const) {
       const v = r[extra];
-      if (v === undefined || v === null) continue;
-      if (!Number.isInteger(v)) throw invalidConfig(`${key}.${extra}`, v, 'it must be an integer');
-      route[extra] = v as number;
+      if (v !== undefined) route[extra] = v;
     }
     return route;
   });
@@ -104,22 +148,14 @@ function requestedIp(text: unknown, key: string, code: number): Ip {
   }
 }
 
-function listOf(raw: unknown, key: string): unknown[] {
-  if (raw === undefined || raw === null) return [];
-  if (!Array.isArray(raw)) throw invalidConfig(key, raw, 'it must be an array of IP address strings');
-  return raw;
-}
-
-function parseRequestedIps(config: NetConf, args: CniArgs | undefined): Ip[] {
+function parseRequestedIps(config: HostLocalConf, args: CniArgs | undefined): Ip[] {
   const found = new Map<string, Ip>();
   const add = (ip: Ip): void => void found.set(ipToString(ip), ip);
   for (const part of (args?.get('IP') ?? '').split(',')) {
     if (part.trim() !== '') add(requestedIp(part.trim(), 'CNI_ARGS IP', ErrorCode.InvalidEnvironment));
   }
-  const cniArgs = isObject(config.args) && isObject(config.args.cni) ? config.args.cni : {};
-  listOf(cniArgs.ips, 'args.cni.ips').forEach((v, i) => add(requestedIp(v, `args.cni.ips[${i}]`, ErrorCode.InvalidConfig)));
-  const runtime = isObject(config.runtimeConfig) ? config.runtimeConfig : {};
-  listOf(runtime.ips, 'runtimeConfig.ips').forEach((v, i) => add(requestedIp(v, `runtimeConfig.ips[${i}]`, ErrorCode.InvalidConfig)));
+  (config.args?.cni?.ips ?? []).forEach((v, i) => add(requestedIp(v, `args.cni.ips[${i}]`, ErrorCode.InvalidConfig)));
+  (config.runtimeConfig?.ips ?? []).forEach((v, i) => add(requestedIp(v, `runtimeConfig.ips[${i}]`, ErrorCode.InvalidConfig)));
   return [...found.values()];
 }
 
@@ -128,20 +164,12 @@ interface KeyedSet {
   readonly set: RangeSet;
 }
 
-function collectRangeSets(config: NetConf, ipam: Obj): KeyedSet[] {
+function collectRangeSets(config: HostLocalConf): KeyedSet[] {
   const sets: KeyedSet[] = [];
-  const runtime = isObject(config.runtimeConfig) ? config.runtimeConfig : {};
-  const ipRanges = runtime.ipRanges;
-  if (ipRanges !== undefined && ipRanges !== null) {
-    if (!Array.isArray(ipRanges)) throw invalidConfig('runtimeConfig.ipRanges', ipRanges, 'it must be an array of range sets');
-    ipRanges.forEach((raw, i) => sets.push({ key: `runtimeConfig.ipRanges[${i}]`, set: canonicalizeRangeSet(raw, `runtimeConfig.ipRanges[${i}]`) }));
-  }
-  if (ipam.subnet !== undefined && ipam.subnet !== null) sets.push({ key: 'ipam.subnet', set: [canonicalizeRange(ipam, 'ipam')] });
-  const ranges = ipam.ranges;
-  if (ranges !== undefined && ranges !== null) {
-    if (!Array.isArray(ranges)) throw invalidConfig('ipam.ranges', ranges, 'it must be an array of range sets');
-    ranges.forEach((raw, i) => sets.push({ key: `ipam.ranges[${i}]`, set: canonicalizeRangeSet(raw, `ipam.ranges[${i}]`) }));
-  }
+  (config.runtimeConfig?.ipRanges ?? []).forEach((raw, i) => sets.push({ key: `runtimeConfig.ipRanges[${i}]`, set: canonicalizeRangeSet(raw, `runtimeConfig.ipRanges[${i}]`) }));
+  const { ipam } = config;
+  if (ipam.subnet !== undefined) sets.push({ key: 'ipam.subnet', set: [canonicalizeRange({ ...ipam, subnet: ipam.subnet }, 'ipam')] });
+  (ipam.ranges ?? []).forEach((raw, i) => sets.push({ key: `ipam.ranges[${i}]`, set: canonicalizeRangeSet(raw, `ipam.ranges[${i}]`) }));
   return sets;
 }
 
@@ -174,15 +202,15 @@ function checkRangeSets(sets: readonly KeyedSet[], cniVersion: string): void {
  */
 export function parseConfig(config: NetConf, cniVersion: string, args?: CniArgs): HostLocalConfig {
   const location = parseStoreLocation(config);
-  const ipam = ipamOf(config);
-  const sets = collectRangeSets(config, ipam);
+  const conf = parseConfigWith(hostLocalConfSchema, config);
+  const sets = collectRangeSets(conf);
   checkRangeSets(sets, cniVersion);
   return {
     ...location,
     cniVersion,
-    resolvConf: optionalString(ipam, 'resolvConf', 'ipam.resolvConf'),
-    routes: parseRoutes(ipam.routes),
+    resolvConf: conf.ipam.resolvConf || undefined,
+    routes: parseRoutes(conf.ipam.routes),
     rangeSets: sets.map((s) => s.set),
-    requestedIps: parseRequestedIps(config, args),
+    requestedIps: parseRequestedIps(conf, args),
   };
 }

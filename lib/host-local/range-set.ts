@@ -1,22 +1,21 @@
 import type { Family, Ip } from '../addr/index.ts';
 import { CniError, ErrorCode, invalidConfig } from '../cni/index.ts';
-import { type Range, canonicalizeRange, rangeCapacity, rangeContains, rangeToString, rangesOverlap } from './range.ts';
+import { type Range, type RangeConf, canonicalizeRange, rangeCapacity, rangeContains, rangeToString, rangesOverlap } from './range.ts';
 
 /** A pool of ranges of one family; one address is allocated from each set per attachment. */
 export type RangeSet = readonly Range[];
 
 /**
- * Validates a range set: a non-empty array of ranges, all of one family, none overlapping.
+ * Validates a range set (a non-empty array, as the ipam schema checked): all of one family,
+ * none overlapping.
  * @throws CniError code 7 naming `key` (e.g. "ipam.ranges[1]") and the offending value.
  */
-export function canonicalizeRangeSet(raw: unknown, key: string): RangeSet {
-  if (!Array.isArray(raw)) throw invalidConfig(key, raw, 'a range set must be an array of ranges');
-  if (raw.length === 0) throw invalidConfig(key, raw, 'the range set is empty');
+export function canonicalizeRangeSet(raw: readonly RangeConf[], key: string): RangeSet {
   const set = raw.map((r, i) => canonicalizeRange(r, `${key}[${i}]`));
   const family = rangeSetFamily(set);
   set.forEach((r, i) => {
     if (r.subnet.ip.family !== family) {
-      throw invalidConfig(`${key}[${i}].subnet`, (raw[i] as Record<string, unknown>).subnet, `mixed address families in one range set (the set starts with IPv${family})`);
+      throw invalidConfig(`${key}[${i}].subnet`, raw[i]?.subnet, `mixed address families in one range set (the set starts with IPv${family})`);
     }
   });
   for (let i = 0; i < set.length; i++) {

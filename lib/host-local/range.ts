@@ -29,8 +29,15 @@ export interface Range {
   readonly gateway: Ip;
 }
 
-function parseAddressField(raw: unknown, key: string): Ip {
-  if (typeof raw !== 'string') throw invalidConfig(key, raw, 'it must be an IP address string');
+/** A range as configured (its shape checked by the ipam schema in config.ts). */
+export interface RangeConf {
+  readonly subnet: string;
+  readonly rangeStart?: string | undefined;
+  readonly rangeEnd?: string | undefined;
+  readonly gateway?: string | undefined;
+}
+
+function parseAddressField(raw: string, key: string): Ip {
   try {
     // Go canonicalises every address with To4(): an IPv4-mapped address counts as IPv4.
     return unmapIPv4(parseIp(raw));
@@ -39,8 +46,7 @@ function parseAddressField(raw: unknown, key: string): Ip {
   }
 }
 
-function parseSubnet(raw: unknown, key: string): Cidr {
-  if (typeof raw !== 'string') throw invalidConfig(key, raw, 'it must be a CIDR string such as "10.1.0.0/16"');
+function parseSubnet(raw: string, key: string): Cidr {
   let subnet: Cidr;
   try {
     subnet = parseCidr(raw);
@@ -59,7 +65,7 @@ function parseSubnet(raw: unknown, key: string): Cidr {
   return subnet;
 }
 
-function inSubnet(subnet: Cidr, raw: unknown, key: string, what: string): Ip {
+function inSubnet(subnet: Cidr, raw: string, key: string, what: string): Ip {
   const ip = parseAddressField(raw, key);
   if (!cidrContains(subnet, ip)) throw invalidConfig(key, raw, `${what} ${ipToString(ip)} is not in network ${cidrToString(subnet)}`);
   return ip;
@@ -71,11 +77,7 @@ function inSubnet(subnet: Cidr, raw: unknown, key: string, what: string): Ip {
  * is the last address, minus the broadcast address for IPv4.
  * @throws CniError code 7 naming `key.field` and the value.
  */
-export function canonicalizeRange(raw: unknown, key: string): Range {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw invalidConfig(key, raw, 'a range must be an object with a "subnet"');
-  }
-  const r = raw as Record<string, unknown>;
+export function canonicalizeRange(r: RangeConf, key: string): Range {
   const subnet = parseSubnet(r.subnet, `${key}.subnet`);
   const first = nextIp(subnet.ip);
   const last = lastAddress(subnet);

@@ -53,6 +53,24 @@ describe('parseBridgeConfig', () => {
   });
 });
 
+describe('parseBridgeConfig messages', () => {
+  it.each([
+    [{ vlanTrunk: [{ minID: 5000, maxID: 5001 }] }, 'invalid vlanTrunk[0].minID 5000: expected an integer from 1 to 4094'],
+    [{ vlanTrunk: ['x'] }, 'invalid vlanTrunk[0] "x": expected {"id": N} or {"minID": N, "maxID": M}'],
+    [{ vlanTrunk: [{}] }, 'invalid vlanTrunk[0] {}: expected {"id": N} or {"minID": N, "maxID": M}'],
+    [{ dns: { nameservers: [5] } }, 'invalid dns.nameservers[0] 5: expected a string'],
+    [{ ipam: [] }, 'invalid ipam []: expected a JSON object'],
+    [{ ipMasqBackend: 'pf' }, 'invalid ipMasqBackend "pf": expected one of "iptables", "nftables"'],
+    [{ mtu: 1.5 }, 'invalid mtu 1.5: expected an integer from 0 to 65535'],
+  ])('names the key path, the value and what was expected for %j', (extra, message) => {
+    expect(() => parseBridgeConfig(req(extra))).toThrow(expect.objectContaining({ code: 7, message }));
+  });
+  it('takes null as absent and accepts keys it does not know, as the Go plugin does', () => {
+    expect(parseBridgeConfig(req({ vlan: null, mtu: null, isGatway: true, dns: { domain: null } }))).toMatchObject({ vlan: 0, mtu: undefined, isGateway: false, dns: undefined });
+    expect(parseBridgeConfig(req({ ipMasqBackend: '', bridge: '' }))).toMatchObject({ ipMasqBackend: undefined, bridge: 'cni0' });
+  });
+});
+
 describe('parseAttachmentSettings', () => {
   it('takes the MAC from CNI_ARGS < args.cni.mac < runtimeConfig.mac', () => {
     expect(parseAttachmentSettings(req({}, 'IgnoreUnknown=1;MAC=0A:00:00:00:00:01')).mac).toBe('0a:00:00:00:00:01');

@@ -35,9 +35,26 @@ describe('parseMappings', () => {
   });
 });
 
+describe('parseMappings messages', () => {
+  it.each([
+    [{ HostPort: 70000, ContainerPort: 80 }, 'invalid runtimeConfig.portMappings[0].hostPort 70000: expected a port from 1 to 65535'],
+    [{ hostPort: 80, containerPort: 80, Protocol: 'ICMP' }, 'invalid runtimeConfig.portMappings[0].protocol "ICMP": expected tcp, udp or sctp'],
+    [{ hostPort: 80 }, 'missing runtimeConfig.portMappings[0].containerPort: expected a port from 1 to 65535'],
+    ['x', 'invalid runtimeConfig.portMappings[0] "x": expected an object with hostPort, containerPort and protocol'],
+  ])('names the key path, the value and what was expected for %j', (entry, message) => {
+    expect(() => parseMappings([entry])).toThrow(expect.objectContaining({ code: 7, message }));
+  });
+});
+
 describe('parsePortmapConfig', () => {
   it('applies the defaults', () => {
     expect(parsePortmapConfig(req({}))).toMatchObject({ snat: true, masqAll: false, markMasqBit: 13, backend: undefined, mappings: [] });
+  });
+  it('reads its keys and the mappings, and names a bad key', () => {
+    const c = parsePortmapConfig(req({ snat: false, conditionsV4: ['-s', '10.0.0.0/8'], backend: 'nftables', runtimeConfig: { portMappings: [{ hostPort: 8080, containerPort: 80 }] } }));
+    expect(c).toMatchObject({ snat: false, conditionsV4: ['-s', '10.0.0.0/8'], conditionsV6: undefined, backend: 'nftables', mappings: [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }] });
+    expect(() => parsePortmapConfig(req({ markMasqBit: 32 }))).toThrow(expect.objectContaining({ code: 7, message: 'invalid markMasqBit 32: expected an integer from 0 to 31' }));
+    expect(() => parsePortmapConfig(req({ conditionsV4: [1] }))).toThrow(expect.objectContaining({ code: 7, message: 'invalid conditionsV4[0] 1: expected a string' }));
   });
   it('refuses markMasqBit together with externalSetMarkChain', () => {
     expect(() => parsePortmapConfig(req({ markMasqBit: 5, externalSetMarkChain: 'KUBE-MARK-MASQ' }))).toThrow(expect.objectContaining({ code: 7 }));

@@ -1,16 +1,6 @@
-import {
-  type AttachmentRequest,
-  CniError,
-  type ConfigRequest,
-  ErrorCode,
-  type Result,
-  readArray,
-  readBool,
-  readEnum,
-  readInt,
-  readObject,
-  readString,
-} from '../../lib/cni/index.ts';
+import * as z from 'zod/mini';
+import { type AttachmentRequest, CniError, type ConfigRequest, ErrorCode, type Result } from '../../lib/cni/index.ts';
+import { bool, int, list, netConfKeys, oneOf, openRecord, parseConfigWith, record, str } from '../../lib/cni/schema.ts';
 import { ipToString, networkAddress, parseCidr, tryParseIp } from '../../lib/addr/index.ts';
 import type { ContainerAddress, PortMapping, PortProtocol } from '../../lib/firewall/portmap/index.ts';
 
@@ -33,9 +23,51 @@ const PROTOCOLS: readonly PortProtocol[] = ['tcp', 'udp', 'sctp'];
 /** tmpfs: firewall rules vanish at reboot, and so must the record of them. */
 export const DEFAULT_STATE_DIR = '/run/cni-ts/portmap';
 
-function bad(key: string, value: unknown, expected: string): CniError {
-  return new CniError(ErrorCode.InvalidConfig, `invalid ${key} ${JSON.stringify(value)}`, `expected ${expected}`);
-}
+const PORT = 'a port from 1 to 65535';
+
+/** One entry of runtimeConfig.portMappings, its keys spelled as below (see canonicalKeys). */
+const portMappingSchema = openRecord(
+  {
+    hostPort: int(1, 65535, 'Port on the host.', PORT),
+    containerPort: int(1, 65535, 'Port in the container.', PORT),
+    protocol: z.optional(
+      str('tcp (default), udp or sctp, in any case.', 'tcp, udp or sctp').check(
+        z.refine((p) => (PROTOCOLS as readonly string[]).includes(p.toLowerCase()), { error: 'tcp, udp or sctp' }),
+      ),
+    ),
+    hostIP: z.optional(
+      str('Host address the mapping is limited to.', 'an IPv4 or IPv6 address').check(
+        z.refine((ip) => ip === '' || tryParseIp(ip) !== undefined, { error: 'an IPv4 or IPv6 address' }),
+      ),
+    ),
+  },
+  'A port mapping.',
+  'an object with hostPort, containerPort and protocol',
+);
+
+const conditions = (description: string) => z.optional(list(str(''), description));
+
+/** portmap's configuration keys, as written in a conflist. */
+export const portmapSchema = record(
+  {
+    ...netConfKeys,
+    runtimeConfig: z.optional(
+      openRecord(
+        { portMappings: z.optional(list(z.unknown(), 'Port mappings {hostPort, containerPort, protocol, hostIP}, set by the runtime (portMappings capability).')) },
+        'Capability arguments, set by the runtime.',
+      ),
+    ),
+    snat: z.optional(bool('Masquerade hairpin traffic (container to its own host port) and traffic from localhost (default true).')),
+    masqAll: z.optional(bool('Masquerade all traffic to a mapped port, not only hairpin and localhost.')),
+    markMasqBit: z.optional(int(0, 31, 'The mark bit that asks for masquerade (default 13; not with externalSetMarkChain).')),
+    externalSetMarkChain: z.optional(str('An existing chain that marks packets for masquerade, such as KUBE-MARK-MASQ.')),
+    conditionsV4: conditions('Extra iptables match arguments for IPv4 mappings.'),
+    conditionsV6: conditions('Extra ip6tables match arguments for IPv6 mappings.'),
+    backend: z.optional(oneOf(['iptables', 'nftables'], 'Firewall to use (default: what the node has).')),
+    stateDir: z.optional(str(`Where ADD records what it installed, so DEL works without runtimeConfig (default ${DEFAULT_STATE_DIR}).`)),
+  },
+  'The portmap plugin: forwards host ports to the container (chained after an interface plugin).',
+);
 
 /** Reads a key case-insensitively: containerd's CRI sends HostPort/ContainerPort/Protocol/HostIP. */
 function field(o: Record<string, unknown>, name: string): unknown {
@@ -45,9 +77,13 @@ function field(o: Record<string, unknown>, name: string): unknown {
   return undefined;
 }
 
-function port(value: unknown, key: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 65535) throw bad(key, value, 'a port from 1 to 65535');
-  return value;
+/** The entry with its keys spelled as portMappingSchema spells them; anything else as it is. */
+function canonicalKeys(entry: unknown): unknown {
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return entry;
+  const e = entry as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const name of ['hostPort', 'containerPort', 'protocol', 'hostIP']) if (field(e, name) !== undefined) out[name] = field(e, name);
+  return out;
 }
 
 /**
@@ -57,54 +93,37 @@ function port(value: unknown, key: string): number {
 export function parseMappings(raw: readonly unknown[]): PortMapping[] {
   const out: PortMapping[] = [];
   raw.forEach((entry, i) => {
-    const key = `runtimeConfig.portMappings[${i}]`;
-    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw bad(key, entry, 'an object with hostPort, containerPort and protocol');
-    const e = entry as Record<string, unknown>;
-    if (field(e, 'hostPort') === 0) return;
-    const hostPort = port(field(e, 'hostPort'), `${key}.hostPort`);
-    const containerPort = port(field(e, 'containerPort'), `${key}.containerPort`);
-    const protoRaw = field(e, 'protocol') ?? 'tcp';
-    const protocol = typeof protoRaw === 'string' ? protoRaw.toLowerCase() : protoRaw;
-    if (!PROTOCOLS.includes(protocol as PortProtocol)) throw bad(`${key}.protocol`, protoRaw, 'tcp, udp or sctp');
-    const hostIPRaw = field(e, 'hostIP');
-    const m: { -readonly [K in keyof PortMapping]: PortMapping[K] } = { hostPort, containerPort, protocol: protocol as PortProtocol };
-    if (hostIPRaw !== undefined && hostIPRaw !== null && hostIPRaw !== '') {
-      if (typeof hostIPRaw !== 'string' || !tryParseIp(hostIPRaw)) throw bad(`${key}.hostIP`, hostIPRaw, 'an IPv4 or IPv6 address');
-      m.hostIP = hostIPRaw;
-    }
-    out.push(m);
+    const e = canonicalKeys(entry);
+    if ((e as Record<string, unknown> | null)?.hostPort === 0) return;
+    const m = parseConfigWith(portMappingSchema, e, `runtimeConfig.portMappings[${i}]`);
+    const mapping: { -readonly [K in keyof PortMapping]: PortMapping[K] } = {
+      hostPort: m.hostPort,
+      containerPort: m.containerPort,
+      protocol: (m.protocol?.toLowerCase() ?? 'tcp') as PortProtocol,
+    };
+    if (m.hostIP) mapping.hostIP = m.hostIP;
+    out.push(mapping);
   });
   return out;
 }
 
-function conditions(c: Record<string, unknown>, key: string): string[] | undefined {
-  const list = readArray(c, key);
-  if (!list.length) return undefined;
-  return list.map((v, i) => {
-    if (typeof v !== 'string') throw bad(`${key}[${i}]`, v, 'a string');
-    return v;
-  });
-}
-
 /** @throws CniError code 7 naming the key and value. */
 export function parsePortmapConfig(req: ConfigRequest): PortmapConfig {
-  const c = req.config;
-  const externalSetMarkChain = readString(c, 'externalSetMarkChain');
-  const markMasqBit = readInt(c, 'markMasqBit', { min: 0, max: 31 });
-  if (externalSetMarkChain && markMasqBit !== undefined) {
+  const c = parseConfigWith(portmapSchema, req.config);
+  if (c.externalSetMarkChain && c.markMasqBit !== undefined) {
     throw new CniError(ErrorCode.InvalidConfig, 'invalid markMasqBit with externalSetMarkChain', 'set one of them: the external chain does its own marking');
   }
   return {
-    network: c.name,
-    snat: readBool(c, 'snat', true),
-    masqAll: readBool(c, 'masqAll'),
-    markMasqBit: markMasqBit ?? 13,
-    externalSetMarkChain,
-    conditionsV4: conditions(c, 'conditionsV4'),
-    conditionsV6: conditions(c, 'conditionsV6'),
-    backend: readEnum(c, 'backend', ['iptables', 'nftables'] as const),
-    stateDir: readString(c, 'stateDir') ?? DEFAULT_STATE_DIR,
-    mappings: parseMappings(readArray(readObject(c, 'runtimeConfig'), 'portMappings', 'runtimeConfig.')),
+    network: req.config.name,
+    snat: c.snat ?? true,
+    masqAll: c.masqAll ?? false,
+    markMasqBit: c.markMasqBit ?? 13,
+    externalSetMarkChain: c.externalSetMarkChain || undefined,
+    conditionsV4: c.conditionsV4?.length ? c.conditionsV4 : undefined,
+    conditionsV6: c.conditionsV6?.length ? c.conditionsV6 : undefined,
+    backend: c.backend || undefined,
+    stateDir: c.stateDir || DEFAULT_STATE_DIR,
+    mappings: parseMappings(c.runtimeConfig?.portMappings ?? []),
   };
 }
 

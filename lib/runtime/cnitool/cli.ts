@@ -12,7 +12,8 @@ import { runStatus } from './status.ts';
 import { runValidate } from './validate.ts';
 import { runVersion } from './version.ts';
 
-const VERBS: Readonly<Record<string, (ctx: VerbContext) => Promise<void>>> = {
+/** A verb returns its exit status when it can be other than 0 (validate's findings). */
+const VERBS: Readonly<Record<string, (ctx: VerbContext) => Promise<number | void>>> = {
   add: runAdd,
   check: runCheck,
   del: runDel,
@@ -35,8 +36,7 @@ export async function runCnitool(argv: readonly string[], io: CliIo): Promise<nu
     }
     const run = VERBS[verb];
     if (!run) throw new UsageError(`unknown command ${JSON.stringify(verb)}`);
-    await run(verbContext(io, args));
-    return 0;
+    return (await run(verbContext(io, args))) ?? 0;
   } catch (e) {
     if (e instanceof UsageError) {
       io.stderr(`cnitool: ${e.message}\nRun "cnitool --help" for usage.\n`);

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { networkConfFromBytes } from '../conf.ts';
+import { checkPluginConfigs } from './plugin-configs.ts';
+
+function findings(plugins: unknown[]) {
+  const list = networkConfFromBytes(Buffer.from(JSON.stringify({ cniVersion: '1.1.0', name: 'net', plugins })));
+  return checkPluginConfigs(list).map((f) => `${f.severity}: ${f.message}`);
+}
+
+describe('checkPluginConfigs', () => {
+  it('finds nothing in the README examples', async () => {
+    const { readFileSync, readdirSync } = await import('node:fs');
+    const dir = new URL('../../../examples/', import.meta.url);
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.conflist'))) {
+      const list = networkConfFromBytes(readFileSync(new URL(file, dir)));
+      expect(checkPluginConfigs(list), file).toEqual([]);
+    }
+  });
+
+  it('checks each plugin against its schema, and the ipam section against its IPAM plugin\'s', () => {
+    expect(
+      findings([
+        { type: 'bridge', isGatway: true, mtu: 'big', ipam: { type: 'host-local', ranges: [[{ subnet: '10.1.0.0/24' }]], datadir: '/x' } },
+        { type: 'portmap', capabilities: { portMappings: true }, snat: 1 },
+      ]),
+    ).toEqual([
+      'warning: unknown key plugins[0].isGatway (did you mean "isGateway"?): the plugin ignores it',
+      'error: invalid plugins[0].mtu "big": expected an integer from 0 to 65535',
+      'warning: unknown key plugins[0].ipam.datadir (did you mean "dataDir"?): the plugin ignores it',
+      'error: invalid plugins[1].snat 1: expected true or false',
+    ]);
+  });
+
+  it('notes plugins and IPAM types it has no schema for', () => {
+    expect(findings([{ type: 'macvlan', master: 'eth0', ipam: { type: 'dhcp' } }, { type: 'tuning' }])).toEqual([
+      'note: plugins[0]: no schema for plugin type "macvlan" in this suite; its keys were not checked',
+      'note: plugins[0].ipam: no schema for IPAM type "dhcp" in this suite; its keys were not checked',
+      'note: plugins[1]: no schema for plugin type "tuning" in this suite; its keys were not checked',
+    ]);
+  });
+});
