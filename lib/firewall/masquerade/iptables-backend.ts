@@ -7,6 +7,7 @@ import type { CommandOutput, CommandRunner } from '../runner.ts';
 import { CommandError } from '../runner.ts';
 import { chainAbsent, eachFamily, NOT_INSTALLED } from '../iptables-output.ts';
 import type { Attachment } from '../../core/index.ts';
+import { type IptablesBinaries, iptablesBinaries } from '../iptables-binaries.ts';
 import type { MasqSpec, MasqueradeBackend } from './types.ts';
 import {
   fastTeardownRestore,
@@ -19,26 +20,11 @@ import {
   teardownRestore,
 } from './iptables-plan.ts';
 
-/** The executables the iptables backend runs (bare names are looked up in PATH). */
-export interface IptablesBinaries {
-  readonly iptables: string;
-  readonly iptablesRestore: string;
-  readonly ip6tables: string;
-  readonly ip6tablesRestore: string;
-}
-
 /** Options for iptablesMasquerade. */
 export interface IptablesMasqueradeOptions {
-  /** @default bare names: iptables, iptables-restore, ip6tables, ip6tables-restore */
+  /** @default bare names (iptables, iptables-restore and the ip6 ones) */
   readonly binaries?: Partial<IptablesBinaries>;
 }
-
-const DEFAULT_BINARIES: IptablesBinaries = {
-  iptables: 'iptables',
-  iptablesRestore: 'iptables-restore',
-  ip6tables: 'ip6tables',
-  ip6tablesRestore: 'ip6tables-restore',
-};
 
 function byFamily(addrs: readonly NormalAddress[]): Map<Family, NormalAddress[]> {
   const m = new Map<Family, NormalAddress[]>();
@@ -53,7 +39,7 @@ function byFamily(addrs: readonly NormalAddress[]): Map<Family, NormalAddress[]>
  * the rare repair paths, so the cost does not grow with the number of pods on the node.
  */
 export function iptablesMasquerade(runner: CommandRunner, options: IptablesMasqueradeOptions = {}): MasqueradeBackend {
-  const bin: IptablesBinaries = { ...DEFAULT_BINARIES, ...options.binaries };
+  const bin = iptablesBinaries(options.binaries);
   const tool = (family: Family): string => (family === 4 ? bin.iptables : bin.ip6tables);
 
   function restoreArgv(family: Family): string[] {

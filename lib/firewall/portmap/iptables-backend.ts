@@ -12,31 +12,13 @@ import type { Family } from '../../addr/index.ts';
 import { familyViews, teardownViews, validateOwner } from './spec.ts';
 import type { PortmapBackend, PortmapSpec, PortmapTeardownTarget } from './types.ts';
 import type { Attachment } from '../../core/index.ts';
-
-/** The executables the iptables portmap backend runs (bare names are looked up in PATH). */
-export interface PortmapIptablesBinaries {
-  readonly iptables: string;
-  readonly iptablesRestore: string;
-  readonly iptablesSave: string;
-  readonly ip6tables: string;
-  readonly ip6tablesRestore: string;
-  readonly ip6tablesSave: string;
-}
+import { type IptablesBinaries, iptablesBinaries } from '../iptables-binaries.ts';
 
 /** Options for iptablesPortmap. */
 export interface IptablesPortmapOptions {
   /** @default bare names (iptables, iptables-restore, iptables-save and the ip6 ones) */
-  readonly binaries?: Partial<PortmapIptablesBinaries>;
+  readonly binaries?: Partial<IptablesBinaries>;
 }
-
-const DEFAULT_BINARIES: PortmapIptablesBinaries = {
-  iptables: 'iptables',
-  iptablesRestore: 'iptables-restore',
-  iptablesSave: 'iptables-save',
-  ip6tables: 'ip6tables',
-  ip6tablesRestore: 'ip6tables-restore',
-  ip6tablesSave: 'ip6tables-save',
-};
 
 /** How many times a slow path re-reads the host after losing a race with another invocation. */
 const ATTEMPTS = 3;
@@ -51,7 +33,7 @@ const ATTEMPTS = 3;
  * backend read the host and retry: node-wide chains are created there, idempotently.
  */
 export function iptablesPortmap(runner: CommandRunner, options: IptablesPortmapOptions = {}): PortmapBackend {
-  const bin: PortmapIptablesBinaries = { ...DEFAULT_BINARIES, ...options.binaries };
+  const bin = iptablesBinaries(options.binaries);
 
   async function restore(family: Family, text: string): Promise<CommandOutput> {
     return runner.run([family === 4 ? bin.iptablesRestore : bin.ip6tablesRestore, '--noflush', '--wait'], { input: text });
