@@ -9,7 +9,7 @@ export function sha512Hex(...parts: readonly string[]): string {
   return sha512HexOf(parts.join(''));
 }
 
-/** `CNI-` + 24 hex chars of sha512(network + containerID): the bridge/ptp masquerade chain (28 chars). */
+/** `CNI-` + 24 hex chars of sha512(network + containerID): the masquerade chain Go's bridge and ptp use (28 chars). */
 export function masqChainName(network: string, containerId: string): string {
   return `CNI-${sha512Hex(network, containerId).slice(0, 24)}`;
 }

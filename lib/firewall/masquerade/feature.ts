@@ -4,7 +4,7 @@ import { iptablesMasquerade } from './iptables-backend.ts';
 import { nftablesMasquerade } from './nft-backend.ts';
 import type { MasqSpec } from './types.ts';
 
-/** Masquerade of a container's addresses (bridge and ptp `ipMasq`). */
+/** Masquerade of a container's addresses (the bridge's `ipMasq`; Go's bridge and ptp share these rules). */
 export const masquerade: FirewallFeature<MasqSpec> = {
   name: 'masquerade',
   backends: {

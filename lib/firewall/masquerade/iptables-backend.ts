@@ -33,7 +33,7 @@ function byFamily(addrs: readonly NormalAddress[]): Map<Family, NormalAddress[]>
 }
 
 /**
- * The bridge/ptp masquerade rules in iptables table nat, interoperable with the Go plugins
+ * The masquerade rules in iptables table nat, interoperable with the Go bridge and ptp plugins
  * (same chain names, comments and rule shapes). Each ADD and DEL is normally ONE
  * `iptables-restore --noflush` transaction per address family; listings are read only on
  * the rare repair paths, so the cost does not grow with the number of pods on the node.

@@ -31,7 +31,7 @@ function absent(r: CommandOutput): boolean {
 }
 
 /**
- * The bridge/ptp masquerade rules in nftables, in the Go plugins' layout (table
+ * The masquerade rules in nftables, in the layout of Go's bridge and ptp (table
  * `inet cni_plugins_masquerade`), so either implementation can remove the other's rules.
  * ADD is one `nft -f -` transaction (plus one listing of masq_checks unless
  * `replaceStale: false`); DEL lists masq_checks once and deletes by handle.
