@@ -26,6 +26,8 @@ try {
     format: 'esm',
     target: 'node20',
     logLevel: 'warning',
+    // execa's CommonJS dependencies require Node's built-ins, which an ES module bundle does not define
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   });
   process.argv = [process.argv[0], outfile, ...argv];
   await import(pathToFileURL(outfile).href);

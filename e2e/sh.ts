@@ -1,9 +1,9 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { execa, execaSync } from 'execa';
 
-// Running commands for the e2e. Foreground commands are synchronous with a hard timeout (a hung
-// runtime must not hang CI); long-lived processes write to a log file rather than a pipe, because
-// nobody drains a pipe while a synchronous command blocks the event loop.
+// Running commands for the e2e, through execa (the scripts' spawner). Foreground commands are
+// synchronous with a hard timeout (a hung runtime must not hang CI); long-lived processes append
+// to a log file rather than a pipe, because nobody drains a pipe while a synchronous command
+// blocks the event loop.
 
 /** What a finished command left behind. */
 export interface RunResult {
@@ -37,20 +37,23 @@ export class CommandError extends Error {
 /** Runs a command to completion and never throws. */
 export function run(argv: readonly string[], options: RunOptions = {}): RunResult {
   const started = performance.now();
-  const r = spawnSync(argv[0] as string, argv.slice(1), {
+  const timeout = options.timeoutMs ?? 60_000;
+  const r = execaSync(argv[0] as string, argv.slice(1), {
     input: options.input ?? '',
-    encoding: 'utf8',
-    timeout: options.timeoutMs ?? 60_000,
+    timeout,
     killSignal: 'SIGKILL',
     maxBuffer: 64 * 1024 * 1024,
-    ...(options.env ? { env: options.env } : {}),
+    reject: false,
+    stripFinalNewline: false,
+    ...(options.env ? { env: options.env, extendEnv: false } : {}),
   });
   const ms = Math.round(performance.now() - started);
-  const timedOut = r.error !== undefined && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT';
-  if (r.error && !timedOut) return { argv, code: 127, stdout: '', stderr: r.error.message, ms };
-  const code = timedOut ? 124 : (r.status ?? 128);
-  const stderr = timedOut ? `${r.stderr ?? ''}\n(timed out after ${options.timeoutMs ?? 60_000} ms)` : (r.stderr ?? '');
-  return { argv, code, stdout: r.stdout ?? '', stderr, ms };
+  const stdout = r.stdout ?? '';
+  const stderr = r.stderr ?? '';
+  if (r.timedOut) return { argv, code: 124, stdout, stderr: `${stderr}\n(timed out after ${timeout} ms)`, ms };
+  // a command that could not be started has no exit code (ENOENT, EACCES)
+  if (r.exitCode === undefined && !r.signal) return { argv, code: 127, stdout: '', stderr: ('message' in r ? String(r.message) : stderr), ms };
+  return { argv, code: r.exitCode ?? 128 + signalNumber(r.signal ?? null), stdout, stderr, ms };
 }
 
 /**
@@ -80,23 +83,21 @@ export interface Background {
  * @throws Error when the process cannot be spawned.
  */
 export function startBackground(argv: readonly string[], log: string, env?: NodeJS.ProcessEnv): Background {
-  const fd = openSync(log, 'a');
-  const child = spawn(argv[0] as string, argv.slice(1), {
-    stdio: ['ignore', fd, fd],
-    ...(env ? { env } : {}),
+  const child = execa(argv[0] as string, argv.slice(1), {
+    stdin: 'ignore',
+    stdout: { file: log, append: true },
+    stderr: { file: log, append: true },
+    reject: false,
+    // the e2e ends its processes itself, by PID; execa must not tie them to this one
+    cleanup: false,
+    ...(env ? { env, extendEnv: false } : {}),
   });
-  closeSync(fd);
   if (child.pid === undefined) throw new Error(`could not start ${shortArgv(argv)}`);
   let done = false;
-  const exited = new Promise<number>((resolve) => {
-    child.once('error', () => {
-      done = true;
-      resolve(127);
-    });
-    child.once('exit', (code, signal) => {
-      done = true;
-      resolve(code ?? 128 + signalNumber(signal));
-    });
+  const exited = child.then((r) => {
+    done = true;
+    if (r.exitCode === undefined && !r.signal) return 127;
+    return r.exitCode ?? 128 + signalNumber(r.signal ?? null);
   });
   const waitExit = async (timeoutMs: number): Promise<number | undefined> => {
     let timer: NodeJS.Timeout | undefined;
@@ -112,7 +113,7 @@ export function startBackground(argv: readonly string[], log: string, env?: Node
   return { pid: child.pid, log, exited, hasExited: () => done, waitExit };
 }
 
-function signalNumber(signal: NodeJS.Signals | null): number {
+function signalNumber(signal: string | null): number {
   if (signal === 'SIGKILL') return 9;
   if (signal === 'SIGTERM') return 15;
   if (signal === 'SIGINT') return 2;
