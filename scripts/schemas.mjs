@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Regenerates schemas/*.json (the JSON Schemas of the plugins' configurations) from the zod
-// schemas in the plugins' config.ts. `npm test` fails while a committed file differs.
+// schemas in the plugins' schema.ts. `npm test` fails while a committed file differs.
 import { build } from 'esbuild';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

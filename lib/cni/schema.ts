@@ -1,69 +1,91 @@
 import * as z from 'zod/mini';
-import { CniError, ErrorCode } from './errors.ts';
 
-// Plugin configs are described by zod/mini schemas: they check the wire shape (types, ranges,
-// enums) and are exported as JSON Schema (schemas/*.json) for editors and `cnitool validate`.
-// zod/mini rather than zod: in the compiled plugin the full build measured more start time and
-// about 8 MB more memory than mini. Each leaf schema carries its own expectation text ("an integer from 1 to 4094"),
-// which becomes the `expected ...` of the code-7 error, because mini ships no messages.
+// Plugin configs are described by zod/mini schemas, in each plugin's schema.ts: the single
+// source of their keys, types, ranges and enums. zod runs only at build time: scripts/schemas.mjs
+// turns the schemas into the committed schemas/*.json, and the plugins and `cnitool validate`
+// check a configuration against those files with lib/cni/json-schema.ts. A plugin's config.ts
+// imports its schema's types only, so zod is not in the compiled plugins (a unit test,
+// scripts/plugin-bundles.test.ts, keeps it out). Measured with farm-bench, 30 runs, a bridge
+// ADD that fails right after parsing, against the build of the commit before the schemas
+// (both binaries copied fresh: the same binary measures up to 5 MB more or less peak memory
+// with the age of its file): zod in the plugin cost (20 runs) cpu 1.39x and 36.1 -> 42.3 MB; the check
+// against the JSON costs cpu 1.04x, wall 1.00x and 36.0 -> 37.0 MB (host-local: cpu 1.02x,
+// wall 1.01x). zod/mini rather than zod, for the smaller build-time dependency.
+//
+// What a value must be is said in words the plugins' messages use ("an integer from 1 to
+// 4094"); the checker derives it from the JSON Schema keywords, and a leaf whose words those
+// keywords cannot give carries them as the non-standard keyword "x-expected" (registry
+// metadata, which toJSONSchema copies into the file).
 
-// A plugin runs once and exits: compiling a schema with `new Function` never pays back.
-z.config({ jitless: true });
+/** A schema's registry metadata: its description, and the words for what it expects where the JSON Schema keywords cannot give them. */
+type Meta = { description?: string; 'x-expected'?: string; 'x-expected-minItems'?: string };
 
 /**
- * Gives a key its short description, shown by editors and in schemas/*.json. A registry entry
- * rather than zod's describe check, which would construct every schema a second time (a plugin
- * builds its schemas at every start).
+ * Gives a key its short description (shown by editors, in schemas/*.json) and, when given,
+ * the words for what it expects. A registry entry rather than zod's describe check, which
+ * would construct every schema a second time.
  */
-export function described<T extends z.ZodMiniType>(schema: T, description: string): T {
-  if (description) z.globalRegistry.add(schema, { description });
+export function described<T extends z.ZodMiniType>(schema: T, description: string, meta: Meta = {}): T {
+  const all: Meta = { ...(description ? { description } : {}), ...meta };
+  if (Object.keys(all).length > 0) z.globalRegistry.add(schema, all);
   return schema;
+}
+
+/** `expected` as metadata, unless it is what the checker derives anyway. */
+function expecting(expected: string, derived: string): Meta {
+  return expected === derived ? {} : { 'x-expected': expected };
 }
 
 /** true or false. */
 export function bool(description: string): z.ZodMiniBoolean {
-  return described(z.boolean({ error: 'true or false' }), description);
+  return described(z.boolean(), description);
 }
 
-/** An integer within [min, max]; `error` says what is expected when it is not. */
-export function int(min: number, max: number, description: string, error = `an integer from ${min} to ${max}`): z.ZodMiniNumber {
-  return described(z.int({ error }).check(z.minimum(min, { error }), z.maximum(max, { error })), description);
+/** An integer within [min, max]; `expected` says what is expected when it is not. */
+export function int(min: number, max: number, description: string, expected?: string): z.ZodMiniNumber {
+  return described(z.int().check(z.minimum(min), z.maximum(max)), description, expected === undefined ? {} : { 'x-expected': expected });
+}
+
+/** Any integer (JSON Schema gives it the safe-integer range, which is not worth a message). */
+export function anyInt(description: string): z.ZodMiniNumber {
+  return described(z.int(), description, { 'x-expected': 'an integer' });
 }
 
 /** A string; `expected` says what kind when a wrong type is given. */
 export function str(description: string, expected = 'a string'): z.ZodMiniString {
-  return described(z.string({ error: expected }), description);
+  return described(z.string(), description, expecting(expected, 'a string'));
 }
 
-/** A string naming a file system path: NUL cannot be passed to the kernel. */
+/**
+ * A string naming a file system path. NUL cannot be passed to the kernel, and JSON Schema cannot
+ * say so: the config code checks it, with these words.
+ */
 export function path(description: string): z.ZodMiniString {
-  const error = 'a path (a string without NUL)';
-  return described(z.string({ error }).check(z.refine((s) => !s.includes('\0'), { error })), description);
+  return described(z.string(), description, { 'x-expected': 'a path (a string without NUL)' });
 }
 
 /** One of a fixed set of strings; "" also counts as "not set", as Go's zero value does. */
 export function oneOf<const T extends string>(values: readonly T[], description: string): z.ZodMiniEnum<z.core.util.ToEnum<T | ''>> {
-  const error = `one of ${values.map((v) => JSON.stringify(v)).join(', ')}`;
-  return described(z.enum<readonly (T | '')[]>([...values, ''], { error }), description);
+  return described(z.enum<readonly (T | '')[]>([...values, '']), description);
 }
 
 /** A JSON array of `item`. */
 export function list<T extends z.ZodMiniType>(item: T, description: string, expected = 'a JSON array'): z.ZodMiniArray<T> {
-  return described(z.array(item, { error: expected }), description);
+  return described(z.array(item), description, expecting(expected, 'a JSON array'));
 }
 
 /**
- * A JSON object with known keys. Unknown keys are dropped when parsing (a plugin accepts them,
- * as Go's do) and marked additionalProperties false in the JSON Schema, so that editors and
- * `cnitool validate` can point at a misspelled key.
+ * A JSON object with known keys. Unknown keys are accepted by the plugins (as Go's are) and
+ * marked additionalProperties false in the JSON Schema, so that editors and `cnitool validate`
+ * can point at a misspelled key.
  */
 export function record<S extends z.core.$ZodLooseShape>(shape: S, description: string, expected = 'a JSON object'): z.ZodMiniObject<S> {
-  return described(z.object(shape, { error: expected }), description);
+  return described(z.object(shape), description, expecting(expected, 'a JSON object'));
 }
 
 /** A JSON object whose other keys belong to someone else (a runtime, another plugin). */
 export function openRecord<S extends z.core.$ZodLooseShape>(shape: S, description: string, expected = 'a JSON object'): z.ZodMiniObject<S, z.core.$loose> {
-  return described(z.looseObject(shape, { error: expected }), description);
+  return described(z.looseObject(shape), description, expecting(expected, 'a JSON object'));
 }
 
 /**
@@ -74,53 +96,9 @@ export const netConfKeys = {
   cniVersion: z.optional(str('The CNI spec version of this configuration.')),
   name: z.optional(str('The network name.')),
   type: str('The plugin executable to run.'),
-  capabilities: z.optional(
-    described(z.record(z.string(), z.boolean({ error: 'true or false' }), { error: 'a JSON object' }), 'Capabilities the runtime may pass in runtimeConfig.'),
-  ),
+  capabilities: z.optional(described(z.record(z.string(), z.boolean()), 'Capabilities the runtime may pass in runtimeConfig.')),
   runtimeConfig: z.optional(openRecord({}, 'Capability arguments, set by the runtime.')),
   args: z.optional(openRecord({}, 'Extra arguments, set by the runtime.')),
   prevResult: z.optional(openRecord({}, 'The previous plugin\'s result, set by the runtime.')),
   dns: z.optional(openRecord({}, 'DNS settings for the container (the spec\'s DNS type).')),
 } as const;
-
-/** Go decodes null as the zero value, that is as if the key were absent; so does every plugin. */
-function withoutNullKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutNullKeys);
-  if (typeof value !== 'object' || value === null) return value;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) if (v !== null) out[k] = withoutNullKeys(v);
-  return out;
-}
-
-/** `a.b[0].c`, the way messages name a key. */
-export function keyPath(path: readonly PropertyKey[], prefix = ''): string {
-  let out = prefix;
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : `${out ? '.' : ''}${String(p)}`;
-  return out;
-}
-
-function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
-  let v = value;
-  for (const p of path) v = typeof v === 'object' && v !== null ? (v as Record<PropertyKey, unknown>)[p] : undefined;
-  return v;
-}
-
-/**
- * Checks `value` against a plugin's schema; keys holding null count as absent.
- * @param prefix the key path of `value` inside the configuration (e.g. "runtimeConfig.portMappings[2]")
- * @throws CniError code 7 `invalid <key path> <value>` with details `expected <what>`.
- */
-export function parseConfigWith<T extends z.ZodMiniType>(schema: T, value: unknown, prefix = ''): z.output<T> {
-  const input = withoutNullKeys(value);
-  const r = schema.safeParse(input);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0] as z.core.$ZodIssue;
-  const key = keyPath(issue.path, prefix);
-  const found = valueAt(input, issue.path);
-  if (found === undefined) return missing(key, issue.message);
-  throw new CniError(ErrorCode.InvalidConfig, `invalid ${key || 'configuration'} ${JSON.stringify(found)}`, `expected ${issue.message}`);
-}
-
-function missing(key: string, expected: string): never {
-  throw new CniError(ErrorCode.InvalidConfig, `missing ${key}`, `expected ${expected}`);
-}

@@ -1,9 +1,10 @@
-import * as z from 'zod/mini';
+import hostLocalJson from '../../schemas/host-local.json' with { type: 'json' };
 import { AddrError, type Ip, cidrToString, ipToString, parseCidr, parseIp, unmapIPv4 } from '../addr/index.ts';
 import { type CniArgs, CniError, ErrorCode, type NetConf, type Route, compareVersions, invalidConfig } from '../cni/index.ts';
-import { described, list, openRecord, parseConfigWith, path, record, str } from '../cni/schema.ts';
+import { type Schema, checkConfig, invalidValue } from '../cni/json-schema.ts';
 import { canonicalizeRange } from './range.ts';
 import { type RangeSet, canonicalizeRangeSet, rangeSetFamily, rangeSetToString, rangeSetsOverlap } from './range-set.ts';
+import type { HostLocalIpamKeys, HostLocalRequestKeys } from './schema.ts';
 
 /** Where the Go plugin keeps its state when `ipam.dataDir` is not set. */
 export const DEFAULT_DATA_DIR = '/var/lib/cni/networks';
@@ -25,72 +26,15 @@ export interface HostLocalConfig extends StoreLocation {
   readonly requestedIps: readonly Ip[];
 }
 
-const address = (description: string) => str(description, 'an IP address string');
-const integer = (description: string) => z.optional(described(z.int({ error: 'an integer' }), description));
-
-/** The legacy single range's keys, also the keys of one entry of `ranges`. */
-const rangeKeys = {
-  subnet: str('The subnet to allocate from, such as "10.1.0.0/16".', 'a CIDR string such as "10.1.0.0/16"'),
-  rangeStart: z.optional(address('First address to hand out (default: the subnet\'s first address after the network).')),
-  rangeEnd: z.optional(address('Last address to hand out (default: the last one, before the broadcast address for IPv4).')),
-  gateway: z.optional(address('The gateway, never handed out (default: the first address).')),
-};
-
-const rangeSetSchema = described(
-  z.array(record(rangeKeys, 'One range: a subnet and the span of it to hand out.', 'a range must be an object with a "subnet"'), {
-    error: 'a range set must be an array of ranges',
-  }).check(z.minLength(1, { error: 'a non-empty array of ranges' })),
-  'A range set: one address is allocated from each set, from the first range with room.',
-);
-
-const routeSchema = record(
-  {
-    dst: str('Destination, a CIDR such as "0.0.0.0/0".', 'a CIDR string'),
-    gw: z.optional(address('Next hop (default: the gateway of the range the address came from).')),
-    mtu: integer('MTU of the route.'),
-    advmss: integer('Advertised MSS of the route.'),
-    priority: integer('Route priority (metric).'),
-    table: integer('Routing table.'),
-    scope: integer('Route scope.'),
-  },
-  'A route to return in the result.',
-  'a route must be an object with a "dst"',
-);
-
-/** The `ipam` section of a plugin that delegates to host-local. */
-export const hostLocalIpamSchema = record(
-  {
-    type: z.optional(str('The IPAM plugin to run: "host-local".')),
-    subnet: z.optional(rangeKeys.subnet),
-    rangeStart: rangeKeys.rangeStart,
-    rangeEnd: rangeKeys.rangeEnd,
-    gateway: rangeKeys.gateway,
-    ranges: z.optional(list(rangeSetSchema, 'Range sets; one address from each (the legacy subnet keys make one more, before these).', 'an array of range sets')),
-    routes: z.optional(list(routeSchema, 'Routes to return in the result.', 'an array of {"dst", "gw"}')),
-    dataDir: z.optional(path(`Where reservations are recorded (default ${DEFAULT_DATA_DIR}).`)),
-    resolvConf: z.optional(path('A resolv.conf file whose settings are returned as the result\'s DNS.')),
-  },
-  'host-local IPAM: allocates addresses from ranges, recorded in files under dataDir.',
-);
-
-const ips = (description: string) => z.optional(list(address(''), description, 'an array of IP address strings'));
-
-/** What host-local reads of the whole configuration: the ipam section and the requested addresses. */
-const hostLocalConfSchema = openRecord(
-  {
-    ipam: hostLocalIpamSchema,
-    args: z.optional(openRecord({ cni: z.optional(openRecord({ ips: ips('Addresses to allocate.') }, '')) }, '')),
-    runtimeConfig: z.optional(
-      openRecord({ ips: ips('Addresses to allocate (the ips capability).'), ipRanges: z.optional(list(rangeSetSchema, 'Range sets (the ipRanges capability).', 'an array of range sets')) }, ''),
-    ),
-  },
-  '',
-);
-
 /** Only what locating the store needs (see parseStoreLocation). */
-const storeLocationSchema = openRecord({ ipam: openRecord({ dataDir: hostLocalIpamSchema.shape.dataDir }, '') }, '');
+const storeLocationJson = { type: 'object', properties: { dataDir: hostLocalJson.properties.dataDir } };
 
-type HostLocalConf = z.output<typeof hostLocalConfSchema>;
+type HostLocalConf = HostLocalRequestKeys & { readonly ipam: HostLocalIpamKeys };
+
+/** NUL cannot be passed to the kernel, and JSON Schema cannot say so (see schema.ts). */
+function checkPath(value: string | undefined, key: string, schema: Schema): void {
+  if (value?.includes('\0')) throw invalidValue(key, value, schema);
+}
 
 function checkIpamPresent(config: NetConf): void {
   if (config.ipam === undefined || config.ipam === null) throw new CniError(ErrorCode.InvalidConfig, 'IPAM config missing "ipam" key');
@@ -114,7 +58,8 @@ function checkNetworkDirName(name: string): void {
 export function parseStoreLocation(config: NetConf): StoreLocation {
   checkNetworkDirName(config.name);
   checkIpamPresent(config);
-  const { ipam } = parseConfigWith(storeLocationSchema, config);
+  const ipam = checkConfig<Pick<HostLocalIpamKeys, 'dataDir'>>(storeLocationJson, config.ipam, 'ipam');
+  checkPath(ipam.dataDir, 'ipam.dataDir', hostLocalJson.properties.dataDir);
   return { network: config.name, dataDir: ipam.dataDir || DEFAULT_DATA_DIR };
 }
 
@@ -202,7 +147,9 @@ function checkRangeSets(sets: readonly KeyedSet[], cniVersion: string): void {
  */
 export function parseConfig(config: NetConf, cniVersion: string, args?: CniArgs): HostLocalConfig {
   const location = parseStoreLocation(config);
-  const conf = parseConfigWith(hostLocalConfSchema, config);
+  const ipam = checkConfig<HostLocalIpamKeys>(hostLocalJson, config.ipam, 'ipam');
+  checkPath(ipam.resolvConf, 'ipam.resolvConf', hostLocalJson.properties.resolvConf);
+  const conf: HostLocalConf = { ...checkConfig<HostLocalRequestKeys>(hostLocalJson.$defs.request, config), ipam };
   const sets = collectRangeSets(conf);
   checkRangeSets(sets, cniVersion);
   return {

@@ -1,6 +1,7 @@
-import * as z from 'zod/mini';
+import bridgeJson from '../../schemas/bridge.json' with { type: 'json' };
 import { type AttachmentRequest, CniError, type ConfigRequest, type Dns, ErrorCode, parseMac } from '../../lib/cni/index.ts';
-import { bool, int, list, netConfKeys, oneOf, openRecord, parseConfigWith, record, str } from '../../lib/cni/schema.ts';
+import { checkConfig, expectation } from '../../lib/cni/json-schema.ts';
+import type { BridgeKeys } from './schema.ts';
 
 /** The bridge plugin's configuration, normalised: defaults applied, VLANs expanded. */
 export interface BridgeConfig {
@@ -34,66 +35,10 @@ export interface AttachmentSettings {
   readonly mac: string | undefined;
 }
 
-const TRUNK_ENTRY = '{"id": N} or {"minID": N, "maxID": M}';
+/** What a vlanTrunk entry must be, when it names no VLAN. */
+const TRUNK_ENTRY = expectation(bridgeJson.properties.vlanTrunk.items);
 
-const vlanId = (description: string) => z.optional(int(1, 4094, description));
-const strings = (description: string) => z.optional(list(str(''), description));
-
-const dnsSchema = record(
-  {
-    nameservers: strings('DNS servers, replacing what IPAM returned.'),
-    domain: z.optional(str('The local DNS domain.')),
-    search: strings('DNS search domains.'),
-    options: strings('resolver options.'),
-  },
-  'A DNS override: replaces what IPAM returned when any field is set.',
-);
-
-/** Where the runtime passes the container's MAC (the `mac` capability, or args). */
-const macArgs = {
-  args: z.optional(
-    openRecord({ cni: z.optional(openRecord({ mac: z.optional(str('The container interface\'s MAC address.')) }, 'Arguments for CNI plugins.')) }, 'Extra arguments, set by the runtime.'),
-  ),
-  runtimeConfig: z.optional(openRecord({ mac: z.optional(str('The container interface\'s MAC address (the mac capability).')) }, 'Capability arguments, set by the runtime.')),
-};
-
-/** The bridge plugin's configuration keys, as written in a conflist. */
-export const bridgeSchema = record(
-  {
-    ...netConfKeys,
-    ...macArgs,
-    bridge: z.optional(str('Name of the bridge to create or use (default "cni0"; at most 15 bytes).')),
-    isGateway: z.optional(bool('Give the bridge the gateway address of each IPAM subnet.')),
-    isDefaultGateway: z.optional(bool('Also route the container\'s default route through the bridge (implies isGateway).')),
-    forceAddress: z.optional(bool('Replace a bridge address of the same family that differs from the gateway.')),
-    ipMasq: z.optional(bool('Masquerade traffic from the container addresses that leaves their subnet.')),
-    ipMasqBackend: z.optional(oneOf(['iptables', 'nftables'], 'Firewall used for ipMasq (default: what the node has).')),
-    mtu: z.optional(int(0, 65535, 'MTU of the bridge and veth pair (0 or absent: the kernel default).')),
-    hairpinMode: z.optional(bool('Let traffic leave and re-enter the bridge port it came from.')),
-    promiscMode: z.optional(bool('Put the bridge in promiscuous mode (not with hairpinMode).')),
-    vlan: z.optional(int(0, 4094, 'Access VLAN (untagged) of the container\'s bridge port; 0 = none.')),
-    vlanTrunk: z.optional(
-      list(
-        record(
-          { id: vlanId('A tagged VLAN ID.'), minID: vlanId('First VLAN ID of a span (with maxID).'), maxID: vlanId('Last VLAN ID of a span (with minID).') },
-          'A tagged VLAN: {"id": N} or {"minID": N, "maxID": M}.',
-          TRUNK_ENTRY,
-        ),
-        'Tagged VLANs of the container\'s bridge port.',
-      ),
-    ),
-    preserveDefaultVlan: z.optional(bool('Keep VLAN 1 on the port when vlan or vlanTrunk is set.')),
-    macspoofchk: z.optional(bool('Drop frames from the container with another source MAC.')),
-    enabledad: z.optional(bool('Run IPv6 duplicate address detection on the container interface.')),
-    disableContainerInterface: z.optional(bool('Leave the container interface down (not with ipam).')),
-    portIsolation: z.optional(bool('Isolate the port from other isolated ports of the bridge.')),
-    ipam: z.optional(openRecord({ type: z.optional(str('The IPAM plugin to run, such as "host-local".')) }, 'The IPAM plugin\'s configuration.')),
-    dns: z.optional(dnsSchema),
-  },
-  'The bridge plugin: a Linux bridge on the host, a veth pair into the container.',
-);
-
-function parseTrunk(entries: z.output<typeof bridgeSchema>['vlanTrunk']): number[] {
+function parseTrunk(entries: BridgeKeys['vlanTrunk']): number[] {
   const ids = new Set<number>();
   (entries ?? []).forEach((entry, i) => {
     const { id, minID: min, maxID: max } = entry;
@@ -109,7 +54,7 @@ function parseTrunk(entries: z.output<typeof bridgeSchema>['vlanTrunk']): number
   return [...ids].sort((a, b) => a - b);
 }
 
-function normaliseDns(raw: z.output<typeof dnsSchema> | undefined): Dns | undefined {
+function normaliseDns(raw: BridgeKeys['dns']): Dns | undefined {
   const out: Dns = {};
   if (raw?.nameservers?.length) out.nameservers = raw.nameservers;
   if (raw?.domain) out.domain = raw.domain;
@@ -123,7 +68,7 @@ function normaliseDns(raw: z.output<typeof dnsSchema> | undefined): Dns | undefi
  * @throws CniError code 7 naming the key and value of the first invalid field.
  */
 export function parseBridgeConfig(req: ConfigRequest): BridgeConfig {
-  const c = parseConfigWith(bridgeSchema, req.config);
+  const c = checkConfig<BridgeKeys>(bridgeJson, req.config);
   const bridge = c.bridge || 'cni0';
   if (Buffer.byteLength(bridge) > 15 || /[/:\s]/.test(bridge) || bridge === '.' || bridge === '..') {
     throw new CniError(ErrorCode.InvalidConfig, `invalid bridge ${JSON.stringify(bridge)}`, 'expected a link name of at most 15 bytes without "/", ":" or spaces');
@@ -171,14 +116,16 @@ export function parseBridgeConfig(req: ConfigRequest): BridgeConfig {
   };
 }
 
-const attachmentSchema = openRecord(macArgs, '');
+/** Only the keys where the runtime passes the MAC: an attachment does not check the rest again. */
+const attachmentJson = { type: 'object', properties: { args: bridgeJson.properties.args, runtimeConfig: bridgeJson.properties.runtimeConfig } };
+type AttachmentKeys = Pick<BridgeKeys, 'args' | 'runtimeConfig'>;
 
 /**
  * The container MAC: CNI_ARGS `MAC=` < `args.cni.mac` < runtimeConfig `mac`; the last present wins.
  * @throws CniError code 7 for a malformed MAC, naming its source.
  */
 export function parseAttachmentSettings(req: AttachmentRequest): AttachmentSettings {
-  const c = parseConfigWith(attachmentSchema, req.config);
+  const c = checkConfig<AttachmentKeys>(attachmentJson, req.config);
   let mac: string | undefined;
   const fromArgs = req.args.get('MAC');
   if (fromArgs) mac = parseMac(fromArgs, 'CNI_ARGS MAC');

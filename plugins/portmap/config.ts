@@ -1,8 +1,9 @@
-import * as z from 'zod/mini';
+import portmapJson from '../../schemas/portmap.json' with { type: 'json' };
 import { type AttachmentRequest, CniError, type ConfigRequest, ErrorCode, type Result } from '../../lib/cni/index.ts';
-import { bool, int, list, netConfKeys, oneOf, openRecord, parseConfigWith, record, str } from '../../lib/cni/schema.ts';
+import { checkConfig, invalidValue } from '../../lib/cni/json-schema.ts';
 import { ipToString, networkAddress, parseCidr, tryParseIp } from '../../lib/addr/index.ts';
 import type { ContainerAddress, PortMapping, PortProtocol } from '../../lib/firewall/portmap/index.ts';
+import type { PortMappingKeys, PortmapKeys } from './schema.ts';
 
 /** portmap's own settings (not per attachment). */
 export interface PortmapConfig {
@@ -22,52 +23,6 @@ export interface PortmapConfig {
 const PROTOCOLS: readonly PortProtocol[] = ['tcp', 'udp', 'sctp'];
 /** tmpfs: firewall rules vanish at reboot, and so must the record of them. */
 export const DEFAULT_STATE_DIR = '/run/cni-ts/portmap';
-
-const PORT = 'a port from 1 to 65535';
-
-/** One entry of runtimeConfig.portMappings, its keys spelled as below (see canonicalKeys). */
-const portMappingSchema = openRecord(
-  {
-    hostPort: int(1, 65535, 'Port on the host.', PORT),
-    containerPort: int(1, 65535, 'Port in the container.', PORT),
-    protocol: z.optional(
-      str('tcp (default), udp or sctp, in any case.', 'tcp, udp or sctp').check(
-        z.refine((p) => (PROTOCOLS as readonly string[]).includes(p.toLowerCase()), { error: 'tcp, udp or sctp' }),
-      ),
-    ),
-    hostIP: z.optional(
-      str('Host address the mapping is limited to.', 'an IPv4 or IPv6 address').check(
-        z.refine((ip) => ip === '' || tryParseIp(ip) !== undefined, { error: 'an IPv4 or IPv6 address' }),
-      ),
-    ),
-  },
-  'A port mapping.',
-  'an object with hostPort, containerPort and protocol',
-);
-
-const conditions = (description: string) => z.optional(list(str(''), description));
-
-/** portmap's configuration keys, as written in a conflist. */
-export const portmapSchema = record(
-  {
-    ...netConfKeys,
-    runtimeConfig: z.optional(
-      openRecord(
-        { portMappings: z.optional(list(z.unknown(), 'Port mappings {hostPort, containerPort, protocol, hostIP}, set by the runtime (portMappings capability).')) },
-        'Capability arguments, set by the runtime.',
-      ),
-    ),
-    snat: z.optional(bool('Masquerade hairpin traffic (container to its own host port) and traffic from localhost (default true).')),
-    masqAll: z.optional(bool('Masquerade all traffic to a mapped port, not only hairpin and localhost.')),
-    markMasqBit: z.optional(int(0, 31, 'The mark bit that asks for masquerade (default 13; not with externalSetMarkChain).')),
-    externalSetMarkChain: z.optional(str('An existing chain that marks packets for masquerade, such as KUBE-MARK-MASQ.')),
-    conditionsV4: conditions('Extra iptables match arguments for IPv4 mappings.'),
-    conditionsV6: conditions('Extra ip6tables match arguments for IPv6 mappings.'),
-    backend: z.optional(oneOf(['iptables', 'nftables'], 'Firewall to use (default: what the node has).')),
-    stateDir: z.optional(str(`Where ADD records what it installed, so DEL works without runtimeConfig (default ${DEFAULT_STATE_DIR}).`)),
-  },
-  'The portmap plugin: forwards host ports to the container (chained after an interface plugin).',
-);
 
 /** Reads a key case-insensitively: containerd's CRI sends HostPort/ContainerPort/Protocol/HostIP. */
 function field(o: Record<string, unknown>, name: string): unknown {
@@ -91,11 +46,19 @@ function canonicalKeys(entry: unknown): unknown {
  * containerd treats them) and are dropped; everything else out of range is code 7.
  */
 export function parseMappings(raw: readonly unknown[]): PortMapping[] {
+  // read when called: schema.ts imports DEFAULT_STATE_DIR, and the generator must run before $defs exists
+  const mappingJson = portmapJson.$defs.portMapping;
   const out: PortMapping[] = [];
   raw.forEach((entry, i) => {
     const e = canonicalKeys(entry);
     if ((e as Record<string, unknown> | null)?.hostPort === 0) return;
-    const m = parseConfigWith(portMappingSchema, e, `runtimeConfig.portMappings[${i}]`);
+    const key = `runtimeConfig.portMappings[${i}]`;
+    const m = checkConfig<PortMappingKeys>(mappingJson, e, key);
+    // what JSON Schema cannot say (see schema.ts)
+    if (m.protocol !== undefined && !(PROTOCOLS as readonly string[]).includes(m.protocol.toLowerCase())) {
+      throw invalidValue(`${key}.protocol`, m.protocol, mappingJson.properties.protocol);
+    }
+    if (m.hostIP !== undefined && m.hostIP !== '' && tryParseIp(m.hostIP) === undefined) throw invalidValue(`${key}.hostIP`, m.hostIP, mappingJson.properties.hostIP);
     const mapping: { -readonly [K in keyof PortMapping]: PortMapping[K] } = {
       hostPort: m.hostPort,
       containerPort: m.containerPort,
@@ -109,7 +72,7 @@ export function parseMappings(raw: readonly unknown[]): PortMapping[] {
 
 /** @throws CniError code 7 naming the key and value. */
 export function parsePortmapConfig(req: ConfigRequest): PortmapConfig {
-  const c = parseConfigWith(portmapSchema, req.config);
+  const c = checkConfig<PortmapKeys>(portmapJson, req.config);
   if (c.externalSetMarkChain && c.markMasqBit !== undefined) {
     throw new CniError(ErrorCode.InvalidConfig, 'invalid markMasqBit with externalSetMarkChain', 'set one of them: the external chain does its own marking');
   }

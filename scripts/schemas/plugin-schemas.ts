@@ -1,27 +1,44 @@
 // The JSON Schemas of the plugins' configurations, made from their zod schemas: written to
 // schemas/*.json by scripts/schemas.mjs, checked against those files by plugin-schemas.test.ts,
-// read by `cnitool validate`.
+// read by the plugins and `cnitool validate` (lib/cni/json-schema.ts).
 import * as z from 'zod/mini';
-import { bridgeSchema } from '../../plugins/bridge/config.ts';
-import { loopbackSchema } from '../../plugins/loopback/config.ts';
-import { portmapSchema } from '../../plugins/portmap/config.ts';
-import { hostLocalIpamSchema } from '../../lib/host-local/config.ts';
+import { bridgeSchema } from '../../plugins/bridge/schema.ts';
+import { loopbackSchema } from '../../plugins/loopback/schema.ts';
+import { portMappingSchema, portmapSchema } from '../../plugins/portmap/schema.ts';
+import { hostLocalIpamSchema, hostLocalRequestSchema } from '../../lib/host-local/schema.ts';
 
-const SCHEMAS: Readonly<Record<string, { schema: z.ZodMiniType; title: string }>> = {
+interface SchemaFile {
+  readonly schema: z.ZodMiniType;
+  readonly title: string;
+  /** Schemas a plugin checks other parts of a request with, under "$defs" (no editor needs them). */
+  readonly defs?: Readonly<Record<string, z.ZodMiniType>>;
+}
+
+const SCHEMAS: Readonly<Record<string, SchemaFile>> = {
   bridge: { schema: bridgeSchema, title: 'bridge plugin configuration' },
-  'host-local': { schema: hostLocalIpamSchema, title: 'host-local IPAM configuration (the "ipam" section of a plugin that delegates to it)' },
+  'host-local': {
+    schema: hostLocalIpamSchema,
+    title: 'host-local IPAM configuration (the "ipam" section of a plugin that delegates to it)',
+    defs: { request: hostLocalRequestSchema },
+  },
   loopback: { schema: loopbackSchema, title: 'loopback plugin configuration' },
-  portmap: { schema: portmapSchema, title: 'portmap plugin configuration' },
+  portmap: { schema: portmapSchema, title: 'portmap plugin configuration', defs: { portMapping: portMappingSchema } },
 };
+
+/** The JSON Schema of `schema`, and the $schema URI toJSONSchema puts at its top. */
+function jsonSchema(schema: z.ZodMiniType): { $schema: unknown; rest: Record<string, unknown> } {
+  // "output": objects that drop unknown keys get additionalProperties false, which is what
+  // lets editors and cnitool point at a misspelled key.
+  const { $schema, ...rest } = z.toJSONSchema(schema, { io: 'output', target: 'draft-2020-12' }) as Record<string, unknown>;
+  return { $schema, rest };
+}
 
 /** File name (without .json) -> JSON Schema, in the form committed under schemas/. */
 export function pluginJsonSchemas(): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
-  for (const [name, { schema, title }] of Object.entries(SCHEMAS)) {
-    // "output": objects that drop unknown keys get additionalProperties false, which is what
-    // lets editors and cnitool point at a misspelled key; refinements have no JSON form.
-    const { $schema, ...rest } = z.toJSONSchema(schema, { io: 'output', target: 'draft-2020-12', unrepresentable: 'any' }) as Record<string, unknown>;
-    out[name] = { $schema, title, ...rest };
+  for (const [name, { schema, title, defs }] of Object.entries(SCHEMAS)) {
+    const { $schema, rest } = jsonSchema(schema);
+    out[name] = { $schema, title, ...rest, ...(defs ? { $defs: Object.fromEntries(Object.entries(defs).map(([k, d]) => [k, jsonSchema(d).rest])) } : {}) };
   }
   return out;
 }

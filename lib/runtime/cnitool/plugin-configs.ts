@@ -1,12 +1,13 @@
 // `cnitool validate`'s check of each plugin's own keys, against the JSON Schemas committed in
-// schemas/ (generated from the plugins' zod schemas; lib/runtime may not import plugins).
+// schemas/ (generated from the plugins' zod schemas; lib/runtime may not import plugins), with
+// the checker the plugins use (lib/cni/json-schema.ts).
 // Loaded only by `validate`, so other verbs do not pay for it.
 import bridge from '../../../schemas/bridge.json' with { type: 'json' };
 import hostLocal from '../../../schemas/host-local.json' with { type: 'json' };
 import loopback from '../../../schemas/loopback.json' with { type: 'json' };
 import portmap from '../../../schemas/portmap.json' with { type: 'json' };
 import type { NetworkConfigList } from '../conf.ts';
-import { type Finding, checkValue } from './json-schema-check.ts';
+import { type Finding, checkValue } from '../../cni/json-schema.ts';
 
 /** Plugin type -> the schema of its configuration object. */
 const PLUGIN_SCHEMAS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = { bridge, loopback, portmap };

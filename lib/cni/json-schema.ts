@@ -1,7 +1,10 @@
+import { CniError, ErrorCode } from './errors.ts';
+
 // A checker for the part of JSON Schema that schemas/*.json use (what zod's toJSONSchema emits
-// for the plugins' configs). It reports like a plugin does, naming the key path, the value and
-// what was expected, and it reports a key no schema knows as a warning, since every plugin
-// accepts (and ignores) such keys.
+// for the plugins' configs, see lib/cni/schema.ts). The plugins check their configuration with
+// it (checkConfig: the first problem, as CniError code 7) and `cnitool validate` checks
+// conflists (checkValue: every problem, and a key no schema knows as a warning, since every
+// plugin accepts and ignores such keys). Both name the key path, the value and what was expected.
 
 /** One thing `cnitool validate` found in a configuration. */
 export interface Finding {
@@ -13,17 +16,25 @@ export interface Finding {
 /** The JSON Schema keywords handled; a schema with any other is refused (see checkValue). */
 export const SUPPORTED_KEYWORDS: ReadonlySet<string> = new Set([
   '$schema', 'title', 'description', 'type', 'properties', 'required', 'additionalProperties',
-  'propertyNames', 'items', 'enum', 'minimum', 'maximum', 'minItems',
+  'propertyNames', 'items', 'enum', 'minimum', 'maximum', 'minItems', '$defs',
+  'x-expected', 'x-expected-minItems',
 ]);
 
-type Schema = Readonly<Record<string, unknown>>;
+/** A JSON Schema, as imported from schemas/*.json. */
+export type Schema = Readonly<Record<string, unknown>>;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** What a value of `schema` looks like, in the words the plugins' messages use. */
-export function expectation(schema: Schema): string {
+/**
+ * What a value of `schema` looks like, in the words the plugins' messages use: the schema's
+ * "x-expected-<keyword>" when `failed` names the keyword the value failed, else its
+ * "x-expected", else words made from its keywords.
+ */
+export function expectation(schema: Schema, failed?: string): string {
+  const custom = (failed === undefined ? undefined : schema[`x-expected-${failed}`]) ?? schema['x-expected'];
+  if (typeof custom === 'string') return custom;
   if (Array.isArray(schema.enum)) {
     const values = schema.enum.filter((v) => v !== '');
     return `one of ${values.map((v) => JSON.stringify(v)).join(', ')}`;
@@ -58,13 +69,14 @@ function hasType(schema: Schema, v: unknown): boolean {
   }
 }
 
-function fits(schema: Schema, v: unknown): boolean {
-  if (!hasType(schema, v)) return false;
-  if (Array.isArray(schema.enum) && !schema.enum.includes(v)) return false;
-  if (typeof v === 'number' && typeof schema.minimum === 'number' && v < schema.minimum) return false;
-  if (typeof v === 'number' && typeof schema.maximum === 'number' && v > schema.maximum) return false;
-  if (Array.isArray(v) && typeof schema.minItems === 'number' && v.length < schema.minItems) return false;
-  return true;
+/** The keyword `v` fails (its own value, not what it holds), or undefined when it fits. */
+function failedKeyword(schema: Schema, v: unknown): string | undefined {
+  if (!hasType(schema, v)) return 'type';
+  if (Array.isArray(schema.enum) && !schema.enum.includes(v)) return 'enum';
+  if (typeof v === 'number' && typeof schema.minimum === 'number' && v < schema.minimum) return 'minimum';
+  if (typeof v === 'number' && typeof schema.maximum === 'number' && v > schema.maximum) return 'maximum';
+  if (Array.isArray(v) && typeof schema.minItems === 'number' && v.length < schema.minItems) return 'minItems';
+  return undefined;
 }
 
 /** Edit distance counting a swap of two neighbours as one edit: a misspelling is one or two away. */
@@ -120,8 +132,9 @@ function checkObject(value: Record<string, unknown>, schema: Schema, path: strin
  */
 export function checkValue(value: unknown, schema: Schema, path: string, out: Finding[]): void {
   for (const k of Object.keys(schema)) if (!SUPPORTED_KEYWORDS.has(k)) throw new Error(`unsupported JSON Schema keyword ${JSON.stringify(k)} at ${path}`);
-  if (!fits(schema, value)) {
-    out.push({ severity: 'error', path, message: `invalid ${path} ${JSON.stringify(value)}: expected ${expectation(schema)}` });
+  const failed = failedKeyword(schema, value);
+  if (failed) {
+    out.push({ severity: 'error', path, message: `invalid ${path} ${JSON.stringify(value)}: expected ${expectation(schema, failed)}` });
     return;
   }
   if (isObject(value)) checkObject(value, schema, path, out);
@@ -129,4 +142,72 @@ export function checkValue(value: unknown, schema: Schema, path: string, out: Fi
     const items = schema.items;
     value.forEach((v, i) => checkValue(v, items, `${path}[${i}]`, out));
   }
+}
+
+/** The first problem of a configuration, in the order of the schema's keys. */
+interface Problem {
+  readonly path: string;
+  readonly value: unknown;
+  readonly schema: Schema;
+  readonly failed: string | undefined;
+}
+
+function firstProblem(value: unknown, schema: Schema, path: string): Problem | undefined {
+  const failed = failedKeyword(schema, value);
+  if (failed) return { path, value, schema, failed };
+  if (Array.isArray(value)) {
+    if (!isObject(schema.items)) return undefined;
+    for (let i = 0; i < value.length; i++) {
+      const p = firstProblem(value[i], schema.items, `${path}[${i}]`);
+      if (p) return p;
+    }
+  } else if (isObject(value)) {
+    const properties = (schema.properties ?? {}) as Record<string, Schema>;
+    const required = (schema.required ?? []) as string[];
+    // the value holds no null keys (see checkConfig)
+    for (const [key, known] of Object.entries(properties)) {
+      const v = value[key];
+      if (v === undefined && required.includes(key)) return { path: keyPath(path, key), value: undefined, schema: known, failed: undefined };
+      const p = v === undefined ? undefined : firstProblem(v, known, keyPath(path, key));
+      if (p) return p;
+    }
+    const other = schema.additionalProperties;
+    if (!isObject(other)) return undefined;
+    for (const [key, v] of Object.entries(value)) {
+      const p = Object.hasOwn(properties, key) ? undefined : firstProblem(v, other, keyPath(path, key));
+      if (p) return p;
+    }
+  }
+  return undefined;
+}
+
+/** Go decodes null as the zero value, that is as if the key were absent; so does every plugin. */
+function withoutNullKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNullKeys);
+  if (typeof value !== 'object' || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== null) out[k] = withoutNullKeys(v);
+  return out;
+}
+
+/** The code-7 error for a `value` at `path` that is not what `schema` expects. */
+export function invalidValue(path: string, value: unknown, schema: Schema, failed?: string): CniError {
+  return new CniError(ErrorCode.InvalidConfig, `invalid ${path || 'configuration'} ${JSON.stringify(value)}`, `expected ${expectation(schema, failed)}`);
+}
+
+/**
+ * Checks a plugin's configuration (or a part of it) against its schema: keys holding null
+ * count as absent, unknown keys are accepted. `T` is the type of the zod schema the JSON
+ * Schema was made from (see lib/cni/schema.ts).
+ * @param prefix the key path of `value` inside the configuration (e.g. "runtimeConfig.portMappings[2]")
+ * @returns `value` without its null keys
+ * @throws CniError code 7 for the first problem, in the order of the schema's keys:
+ *   `invalid <key path> <value>` or `missing <key path>`, with details `expected <what>`.
+ */
+export function checkConfig<T>(schema: Schema, value: unknown, prefix = ''): T {
+  const input = withoutNullKeys(value);
+  const p = firstProblem(input, schema, prefix);
+  if (p === undefined) return input as T;
+  if (p.value === undefined) throw new CniError(ErrorCode.InvalidConfig, `missing ${p.path}`, `expected ${expectation(p.schema)}`);
+  throw invalidValue(p.path, p.value, p.schema, p.failed);
 }

@@ -1,3 +1,4 @@
+import * as z from 'zod/mini';
 import { netConfKeys, record } from '../../lib/cni/schema.ts';
 
 /**
@@ -5,3 +6,5 @@ import { netConfKeys, record } from '../../lib/cni/schema.ts';
  * so this schema exists for schemas/loopback.json and `cnitool validate`, not for the plugin.
  */
 export const loopbackSchema = record(netConfKeys, 'The loopback plugin: brings up "lo" in the container.');
+
+export type LoopbackKeys = z.output<typeof loopbackSchema>;
