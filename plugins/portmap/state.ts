@@ -1,6 +1,6 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Owner } from '../../lib/core/index.ts';
+import type { Attachment, Owner } from '../../lib/core/index.ts';
 import type { BackendName } from '../../lib/firewall/index.ts';
 import type { PortmapSpec } from '../../lib/firewall/portmap/index.ts';
 
@@ -37,4 +37,19 @@ export function loadState(stateDir: string, owner: Owner): { backend: BackendNam
 /** Forgets an attachment; already gone is fine. */
 export function removeState(stateDir: string, owner: Owner): void {
   rmSync(file(stateDir, owner), { force: true });
+}
+
+/** Forgets every attachment of the network but the valid ones (GC). */
+export function removeStatesExcept(stateDir: string, network: string, valid: readonly Attachment[]): void {
+  let names: string[];
+  try {
+    names = readdirSync(join(stateDir, network));
+  } catch {
+    return;
+  }
+  const keep = new Set(valid.map((a) => `${a.containerId}:${a.ifname}`));
+  for (const n of names) {
+    const sep = n.indexOf(':');
+    if (sep > 0 && !keep.has(n)) removeState(stateDir, { network, containerId: n.slice(0, sep), ifname: n.slice(sep + 1) });
+  }
 }
