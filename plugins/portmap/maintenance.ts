@@ -6,9 +6,9 @@ import { removeStatesExcept } from './state.ts';
 
 /** GC: drop the rules and records of this network's attachments that are no longer valid. */
 export async function gc(req: GcRequest): Promise<void> {
-  if (!req.validAttachments) return;
+  const valid = req.validAttachments;
+  if (!valid) return;
   const cfg = parsePortmapConfig(req);
-  const valid = req.validAttachments.map((a) => ({ containerId: a.containerID, ifname: a.ifname }));
   const runner = systemRunner();
   await runSteps('portmap GC', [
     ...backendsInUse(portmap, runner).map((b) => [`${b.name} GC`, () => b.gc(cfg.network, valid)] as const),
