@@ -1,3 +1,4 @@
+import { ipToString } from '../../lib/addr/index.ts';
 import type { PortmapBackend, PortmapSpec } from '../../lib/firewall/portmap/index.ts';
 import { allowLocalhostTo, flushUdpConntrack } from '../../lib/link/index.ts';
 import { udpFlushPlan } from './plan.ts';
@@ -18,7 +19,7 @@ export async function installMappings(backend: PortmapBackend, stateDir: string,
   await backend.setup(spec);
   try {
     saveState(stateDir, spec, backend.name);
-    if (spec.snat && spec.containerIPv4) allowLocalhostTo(spec.containerIPv4.ip);
+    if (spec.snat && spec.containerIPv4) allowLocalhostTo(ipToString(spec.containerIPv4.ip));
   } catch (e) {
     await backend.teardown(spec).catch(() => {});
     removeState(stateDir, spec);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseCidr } from '../../lib/addr/index.ts';
 import type { Result } from '../../lib/cni/index.ts';
 import type { PortmapConfig } from './config.ts';
 import { containerAddresses, hasContainerAddress, planPortmap, udpFlushPlan } from './plan.ts';
@@ -32,7 +33,7 @@ const cfg: PortmapConfig = {
 
 describe('containerAddresses', () => {
   it('takes the first address of each family on CNI_IFNAME inside a sandbox', () => {
-    expect(containerAddresses(prev, 'eth0')).toEqual({ v4: { ip: '10.0.0.2', subnet: '10.0.0.0/24' }, v6: { ip: 'fd00::2', subnet: 'fd00::/64' } });
+    expect(containerAddresses(prev, 'eth0')).toEqual({ v4: parseCidr('10.0.0.2/24'), v6: parseCidr('fd00::2/64') });
   });
 });
 
@@ -44,8 +45,8 @@ describe('planPortmap', () => {
       containerId: 'c',
       ifname: 'eth1',
       mappings: cfg.mappings,
-      containerIPv4: { ip: '10.0.9.2', subnet: '10.0.9.0/24' },
-      containerIPv6: { ip: 'fd00::2', subnet: 'fd00::/64' },
+      containerIPv4: parseCidr('10.0.9.2/24'),
+      containerIPv6: parseCidr('fd00::2/64'),
       snat: true,
       masqAll: false,
       markMasqBit: 13,

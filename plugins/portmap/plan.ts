@@ -1,4 +1,4 @@
-import { ipToString, networkAddress, parseCidr } from '../../lib/addr/index.ts';
+import { parseCidr } from '../../lib/addr/index.ts';
 import type { Result } from '../../lib/cni/index.ts';
 import type { Attachment } from '../../lib/core/index.ts';
 import type { ContainerAddress, PortmapSpec } from '../../lib/firewall/portmap/index.ts';
@@ -19,9 +19,8 @@ export function containerAddresses(prev: Result, ifname: string): { v4?: Contain
       const iface = prev.interfaces?.[ip.interface];
       if (!iface || iface.name !== ifname || !iface.sandbox) continue;
     }
-    const c = parseCidr(ip.address);
-    const addr: ContainerAddress = { ip: ipToString(c.ip), subnet: `${ipToString(networkAddress(c))}/${c.prefix}` };
-    if (c.ip.family === 4) out.v4 ??= addr;
+    const addr = parseCidr(ip.address);
+    if (addr.ip.family === 4) out.v4 ??= addr;
     else out.v6 ??= addr;
   }
   return out;
