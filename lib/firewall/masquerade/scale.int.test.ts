@@ -10,7 +10,7 @@ import type { CommandRunner } from '../runner.ts';
 import type { TestNetns } from '../test-netns.ts';
 import { countingRunner, createTestNetns, isRoot } from '../test-netns.ts';
 import type { MasqSpec } from './types.ts';
-import { parseCidr } from '../../addr/index.ts';
+import { ipToString, parseCidr } from '../../addr/index.ts';
 
 // Not a timed assertion: measures what one ADD and one DEL cost with 1 and with 500 other
 // pods' rules on the node, and prints the medians. It asserts only exec counts and state.
@@ -140,7 +140,7 @@ describe.skipIf(!isRoot())('masquerade cost with 1 vs 500 pods on the node', () 
     await nftablesMasquerade(ns.runner).setup(others[0] as MasqSpec);
     const nftRules = others
       .slice(1)
-      .map((p) => `add rule inet cni_plugins_masquerade masq_checks ip saddr == ${p.ips[0]?.ip} ip daddr != 10.100.0.0/16 masquerade comment "${nftMasqComment(p.network, p.ifname, p.containerId)}"`);
+      .map((p) => `add rule inet cni_plugins_masquerade masq_checks ip saddr == ${ipToString(p.ips[0]!.ip)} ip daddr != 10.100.0.0/16 masquerade comment "${nftMasqComment(p.network, p.ifname, p.containerId)}"`);
     await ns.sh(['nft', '-f', '-'], `${nftRules.join('\n')}\n`);
     const natLines = (await ns.sh(['iptables-save', '-t', 'nat'])).split('\n').filter((l) => l.startsWith('-A')).length;
     expect(natLines).toBe(3 * OTHERS);

@@ -12,7 +12,7 @@ import { NFT_TABLE, nftContainerRules } from './nft-plan.ts';
 import { familyViews } from './spec.ts';
 import type { PortmapSpec } from './types.ts';
 import type { BackendName } from '../backend.ts';
-import { parseCidr } from '../../addr/index.ts';
+import { ipToString, parseCidr } from '../../addr/index.ts';
 
 // Not a timed assertion: measures one ADD and one DEL of a pod with one mapping when the node
 // holds 1 and 501 pods' rules, and prints the medians; it asserts exec counts and state only.
@@ -92,7 +92,7 @@ async function populate(ns: TestNetns, name: BackendName): Promise<void> {
         ...plan.chainRules.map((r) => `-A ${plan.dnatChain} ${r}`),
         ...plan.entryRules.map((r) => `-A ${TOP_DNAT_CHAIN} ${r}`),
         `-N ${masq}`,
-        `-A POSTROUTING -s ${p.containerIPv4?.ip}/32 -m comment --comment ${c} -j ${masq}`,
+        `-A POSTROUTING -s ${ipToString(p.containerIPv4!.ip)}/32 -m comment --comment ${c} -j ${masq}`,
         `-A ${masq} -d 10.210.0.0/16 -m comment --comment ${c} -j ACCEPT`,
         `-A ${masq} ! -d 224.0.0.0/4 -m comment --comment ${c} -j MASQUERADE`,
       );
