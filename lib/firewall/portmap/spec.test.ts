@@ -51,6 +51,7 @@ describe('portmap spec', () => {
     ['a mark bit of 32', { markMasqBit: 32 }],
     ['a chain name with a space', { externalSetMarkChain: 'A B' }],
     ['an IPv6 address in the IPv4 slot', { containerIPv4: parseCidr('fd00::1/64') }],
+    ['an IPv4-mapped address in the IPv6 slot', { containerIPv6: parseCidr('::ffff:10.0.0.1/120') }],
     ['a condition with a newline', { conditionsV4: ['-s', '1.2.3.4\n-F'] }],
   ])('rejects %s', (_, over) => {
     expect(() => familyViews({ ...base, ...over })).toThrow(PortmapInputError);

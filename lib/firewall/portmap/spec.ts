@@ -1,4 +1,4 @@
-import type { Family } from '../../addr/index.ts';
+import { type Family, isIPv4Mapped } from '../../addr/index.ts';
 import { canonicalIp, ipFamily, ipText, networkCidr } from '../ip-text.ts';
 import { PortmapInputError } from './errors.ts';
 import type { ContainerAddress, PortMapping, PortmapSpec, PortmapTeardownTarget, PortProtocol } from './types.ts';
@@ -73,7 +73,8 @@ export function validateMappings(mappings: readonly PortMapping[]): void {
 }
 
 function addressView(what: string, family: Family, a: ContainerAddress): { ip: string; subnet: string } {
-  if (a.ip.family !== family) fail(`${what} is not an IPv${family} address: ${ipText(a.ip)}`);
+  // an IPv4-mapped address would be saved in Go's dotted form and come back as IPv4: refused
+  if (a.ip.family !== family || isIPv4Mapped(a.ip)) fail(`${what} is not an IPv${family} address: ${ipText(a.ip)}`);
   return { ip: ipText(a.ip), subnet: networkCidr(a) };
 }
 
