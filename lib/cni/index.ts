@@ -14,6 +14,7 @@ export {
   runPlugin,
 } from './skel.ts';
 export type * from './types.ts';
+export { type WireAttachment, attachmentToWire, parseValidAttachments } from './valid-attachments.ts';
 export {
   CURRENT_VERSION,
   SUPPORTED_VERSIONS,

@@ -173,8 +173,9 @@ describe('runPlugin GC', () => {
   const gc = { CNI_COMMAND: 'GC', CNI_PATH: '/opt/cni/bin' };
   it('passes the valid attachments from either key, and undefined when absent', async () => {
     const list = [{ containerID: 'a', ifname: 'eth0' }];
-    expect((await run(gc, conf('1.1.0', { 'cni.dev/valid-attachments': list }))).calls).toEqual([`GC ${JSON.stringify(list)}`]);
-    expect((await run(gc, conf('1.1.0', { 'cni.dev/attachments': list }))).calls).toEqual([`GC ${JSON.stringify(list)}`]);
+    const handed = JSON.stringify([{ containerId: 'a', ifname: 'eth0' }]); // lib/core's Attachment
+    expect((await run(gc, conf('1.1.0', { 'cni.dev/valid-attachments': list }))).calls).toEqual([`GC ${handed}`]);
+    expect((await run(gc, conf('1.1.0', { 'cni.dev/attachments': list }))).calls).toEqual([`GC ${handed}`]);
     expect((await run(gc, conf('1.1.0'))).calls).toEqual(['GC undefined']);
   });
   it('rejects a malformed attachment list with code 7', async () => {

@@ -1,8 +1,9 @@
 import { type CniArgs, parseCniArgs, validateContainerId, validateIfname, validateNetworkName } from './args.ts';
 import { convertResult } from './convert.ts';
-import { UnavailableError } from '../core/index.ts';
+import { type Attachment, UnavailableError } from '../core/index.ts';
 import { CniError, ErrorCode, isCniError } from './errors.ts';
-import type { Attachment, Result } from './types.ts';
+import type { Result } from './types.ts';
+import { parseValidAttachments } from './valid-attachments.ts';
 import { SUPPORTED_VERSIONS, configVersion, reconcileVersion, specHasCheck, specHasGcAndStatus, versionAnswer } from './version.ts';
 
 /** The verbs of the protocol. */
@@ -37,7 +38,7 @@ export interface AttachmentRequest extends ConfigRequest {
 
 /** GC names the attachments that are still valid; everything else of this network may go. */
 export interface GcRequest extends ConfigRequest {
-  /** undefined when the runtime sent no list at all: then nothing may be removed. */
+  /** From `cni.dev/valid-attachments`; undefined when the runtime sent no list at all: then nothing may be removed. */
   readonly validAttachments: readonly Attachment[] | undefined;
 }
 
@@ -109,26 +110,6 @@ function parseConfig(stdin: Buffer): NetConf {
     throw new CniError(ErrorCode.DecodeFailure, 'invalid cniVersion', 'it must be a string such as "1.1.0"');
   }
   return conf as NetConf;
-}
-
-/** GC's list: the current key, or the older one libcni still sends alongside it. */
-function parseValidAttachments(config: NetConf): Attachment[] | undefined {
-  const raw = config['cni.dev/valid-attachments'] ?? config['cni.dev/attachments'];
-  if (raw === undefined || raw === null) return undefined;
-  if (!Array.isArray(raw)) {
-    throw new CniError(ErrorCode.InvalidConfig, 'invalid cni.dev/valid-attachments', 'it must be an array of {containerID, ifname}');
-  }
-  return raw.map((a, i) => {
-    const o = a as Record<string, unknown> | null;
-    if (!o || typeof o.containerID !== 'string' || typeof o.ifname !== 'string') {
-      throw new CniError(
-        ErrorCode.InvalidConfig,
-        `invalid cni.dev/valid-attachments[${i}] ${JSON.stringify(a)}`,
-        'each entry needs string "containerID" and "ifname"',
-      );
-    }
-    return { containerID: o.containerID, ifname: o.ifname };
-  });
 }
 
 /**

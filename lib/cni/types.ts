@@ -77,9 +77,3 @@ export interface Result020 {
 
 /** Any result on the wire. */
 export type AnyResult = Result | Result040 | Result020;
-
-/** One attachment named in a GC request's `cni.dev/valid-attachments`. */
-export interface Attachment {
-  containerID: string;
-  ifname: string;
-}

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseCidr } from '../addr/index.ts';
 import { canonicalIp, hostCidr, ipFamily, networkCidr } from './ip-text.ts';
 
 describe('ip-text', () => {
@@ -30,12 +31,9 @@ describe('ip-text', () => {
     ['10.1.0.5/0', '0.0.0.0/0'],
     ['fd00::5/64', 'fd00::/64'],
     ['fd00:1:2:3:4::5/50', 'fd00:1:2::/50'],
-    ['10.1.0.5', '10.1.0.5/32'],
+    ['10.1.0.5/32', '10.1.0.5/32'],
+    ['::ffff:10.1.2.3/128', '::ffff:10.1.2.3/128'],
   ])('networkCidr(%s) clears host bits: %s', (input, out) => {
-    expect(networkCidr(input)).toBe(out);
-  });
-  it('networkCidr rejects bad prefixes', () => {
-    expect(() => networkCidr('10.0.0.0/33')).toThrow(/invalid CIDR/);
-    expect(() => networkCidr('10.0.0.0/x')).toThrow(/invalid CIDR/);
+    expect(networkCidr(parseCidr(input))).toBe(out);
   });
 });

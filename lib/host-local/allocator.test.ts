@@ -3,14 +3,15 @@ import { type Ip, ipToString, parseIp } from '../addr/index.ts';
 import { AllocationError, allocate, candidates, findHeld, releaseAttachment } from './allocator.ts';
 import { type RangeSet, canonicalizeRangeSet } from './range-set.ts';
 import type { RangeConf } from './range.ts';
-import { type Attachment, MemoryStore } from './store.ts';
+import type { Attachment } from '../core/index.ts';
+import { MemoryStore } from './store.ts';
 
 function set(...ranges: RangeConf[]): RangeSet {
   return canonicalizeRangeSet(ranges, 'test');
 }
 
-const A: Attachment = { id: 'ctr-a', ifname: 'eth0' };
-const B: Attachment = { id: 'ctr-b', ifname: 'eth0' };
+const A: Attachment = { containerId: 'ctr-a', ifname: 'eth0' };
+const B: Attachment = { containerId: 'ctr-b', ifname: 'eth0' };
 const ips = (list: { ip: Ip }[]): string[] => list.map((a) => ipToString(a.ip));
 
 function allocOne(store: MemoryStore, sets: RangeSet[], owner: Attachment, requested: string[] = []): string[] {
@@ -60,13 +61,13 @@ describe('allocate', () => {
     expect(allocOne(store, [net], A)).toEqual(['10.1.0.2']);
     expect(allocOne(store, [net], B)).toEqual(['10.1.0.3']);
     expect(releaseAttachment(store, A)).toEqual(['10.1.0.2']);
-    expect(allocOne(store, [net], { id: 'ctr-c', ifname: 'eth0' })).toEqual(['10.1.0.4']);
-    expect(store.entries().get('10.1.0.4')).toEqual({ id: 'ctr-c', ifname: 'eth0' });
+    expect(allocOne(store, [net], { containerId: 'ctr-c', ifname: 'eth0' })).toEqual(['10.1.0.4']);
+    expect(store.entries().get('10.1.0.4')).toEqual({ containerId: 'ctr-c', ifname: 'eth0' });
     expect(store.lastReserved(0)).toBe('10.1.0.4');
   });
 
   it('wraps around to free addresses at the start of the range', () => {
-    const store = new MemoryStore([['10.1.0.2', { id: 'x', ifname: 'eth0' }]]);
+    const store = new MemoryStore([['10.1.0.2', { containerId: 'x', ifname: 'eth0' }]]);
     store.setLastReserved(0, '10.1.0.254');
     expect(allocOne(store, [net], A)).toEqual(['10.1.0.3']);
   });
@@ -89,7 +90,7 @@ describe('allocate', () => {
     const store = new MemoryStore();
     allocOne(store, [tiny], A);
     allocOne(store, [tiny], B);
-    const err = thrown(() => allocOne(store, [tiny], { id: 'ctr-c', ifname: 'eth0' }));
+    const err = thrown(() => allocOne(store, [tiny], { containerId: 'ctr-c', ifname: 'eth0' }));
     expect(err).toBeInstanceOf(AllocationError);
     expect(err.message).toBe('failed to allocate for range 0: no IP addresses available in range set: 10.204.0.1-10.204.0.3');
   });
@@ -102,10 +103,10 @@ describe('allocate', () => {
     );
     // ...also when an address is requested, and when a legacy id-only file holds one.
     expect(thrown(() => allocOne(store, [net], A, ['10.1.0.50'])).message).toContain('10.1.0.2 has been allocated to ctr-a');
-    const legacy = new MemoryStore([['10.1.0.9', { id: 'ctr-a' }]]);
+    const legacy = new MemoryStore([['10.1.0.9', { containerId: 'ctr-a' }]]);
     expect(thrown(() => allocOne(legacy, [net], A)).message).toContain('10.1.0.9 has been allocated to ctr-a');
     // Another interface of the same container is a different attachment.
-    expect(allocOne(store, [net], { id: 'ctr-a', ifname: 'net1' })).toEqual(['10.1.0.3']);
+    expect(allocOne(store, [net], { containerId: 'ctr-a', ifname: 'net1' })).toEqual(['10.1.0.3']);
   });
 
   it('reserves requested addresses in the set that contains them', () => {
@@ -121,14 +122,14 @@ describe('allocate', () => {
     [['10.9.0.5'], 'failed to allocate all requested IPs: 10.9.0.5'],
     [['10.1.0.6', '10.1.0.7'], 'failed to allocate all requested IPs: 10.1.0.7'],
   ])('rejects requested %j', (requested, message) => {
-    const store = new MemoryStore([['10.1.0.5', { id: 'other', ifname: 'eth0' }]]);
+    const store = new MemoryStore([['10.1.0.5', { containerId: 'other', ifname: 'eth0' }]]);
     expect(thrown(() => allocOne(store, [net], A, requested)).message).toBe(message);
     expect([...store.entries().keys()]).toEqual(['10.1.0.5']); // nothing left behind
   });
 
   it('rolls back earlier range sets when a later one fails', () => {
     const full = set({ subnet: '10.3.0.0/30' }); // only .2 usable (gateway .1)
-    const store = new MemoryStore([['10.3.0.2', { id: 'other', ifname: 'eth0' }]]);
+    const store = new MemoryStore([['10.3.0.2', { containerId: 'other', ifname: 'eth0' }]]);
     const err = thrown(() => allocOne(store, [net, full], A));
     expect(err.message).toBe('failed to allocate for range 1: no IP addresses available in range set: 10.3.0.1-10.3.0.2');
     expect([...store.entries().keys()]).toEqual(['10.3.0.2']);
@@ -138,13 +139,13 @@ describe('allocate', () => {
 describe('findHeld and releaseAttachment', () => {
   it('prefers exact (id, ifname) files and falls back to legacy id-only files', () => {
     const store = new MemoryStore([
-      ['10.1.0.2', { id: 'ctr-a', ifname: 'eth0' }],
-      ['10.1.0.3', { id: 'ctr-a', ifname: 'net1' }],
-      ['10.1.0.4', { id: 'ctr-a' }],
+      ['10.1.0.2', { containerId: 'ctr-a', ifname: 'eth0' }],
+      ['10.1.0.3', { containerId: 'ctr-a', ifname: 'net1' }],
+      ['10.1.0.4', { containerId: 'ctr-a' }],
       ['10.1.0.5', null],
     ]);
     expect(findHeld(store, A).map((h) => h.name)).toEqual(['10.1.0.2']);
-    expect(findHeld(store, { id: 'ctr-a', ifname: 'eth9' }).map((h) => h.name)).toEqual(['10.1.0.4']);
+    expect(findHeld(store, { containerId: 'ctr-a', ifname: 'eth9' }).map((h) => h.name)).toEqual(['10.1.0.4']);
     expect(releaseAttachment(store, A)).toEqual(['10.1.0.2']);
     expect(releaseAttachment(store, A)).toEqual(['10.1.0.4']); // then the legacy file
     expect(releaseAttachment(store, A)).toEqual([]); // idempotent

@@ -1,7 +1,8 @@
 import { type Ip, ipEquals, ipToString, tryParseIp, unmapIPv4 } from '../addr/index.ts';
 import { type Range, rangeContains } from './range.ts';
 import { type RangeSet, rangeFor, rangeSetContains, rangeSetToString } from './range-set.ts';
-import type { Attachment, Holder, Store } from './store.ts';
+import type { Attachment } from '../core/index.ts';
+import type { Holder, Store } from './store.ts';
 
 /** Allocation failed: range exhausted, requested address taken, duplicate attachment. */
 export class AllocationError extends Error {
@@ -47,11 +48,11 @@ function holdersMatching(store: Store, test: (h: NonNullable<Holder>) => boolean
 
 /**
  * The reservations of an attachment, matched as the Go plugin's DEL and CHECK do: files
- * holding "<id>\r\n<ifname>"; when there are none, legacy files holding only "<id>".
+ * holding "<containerID>\r\n<ifname>"; when there are none, legacy files holding only "<containerID>".
  */
 export function findHeld(store: Store, owner: Attachment): HeldReservation[] {
-  const exact = holdersMatching(store, (h) => h.id === owner.id && h.ifname === owner.ifname);
-  return exact.length ? exact : holdersMatching(store, (h) => h.id === owner.id && h.ifname === undefined);
+  const exact = holdersMatching(store, (h) => h.containerId === owner.containerId && h.ifname === owner.ifname);
+  return exact.length ? exact : holdersMatching(store, (h) => h.containerId === owner.containerId && h.ifname === undefined);
 }
 
 /** Releases every reservation of the attachment (see findHeld); returns the IPs released. */
@@ -97,9 +98,9 @@ export function* candidates(set: RangeSet, last: Ip | undefined): Generator<{ ip
 
 function allocateFromSet(store: Store, set: RangeSet, index: number, req: AllocationRequest, requested: Ip | undefined): Allocation {
   // One attachment gets one address per set; a second ADD without a DEL is a runtime bug.
-  const held = holdersMatching(store, (h) => h.id === req.owner.id && (h.ifname === req.owner.ifname || h.ifname === undefined));
+  const held = holdersMatching(store, (h) => h.containerId === req.owner.containerId && (h.ifname === req.owner.ifname || h.ifname === undefined));
   const dup = held.find((h) => rangeSetContains(set, h.ip));
-  if (dup) throw new AllocationError(`${dup.name} has been allocated to ${req.owner.id}, duplicate allocation is not allowed`);
+  if (dup) throw new AllocationError(`${dup.name} has been allocated to ${req.owner.containerId}, duplicate allocation is not allowed`);
 
   if (requested) {
     const range = rangeFor(set, requested) as Range;
@@ -144,7 +145,7 @@ export function allocate(store: Store, sets: readonly RangeSet[], req: Allocatio
     if (pending.length) throw new AllocationError(`failed to allocate all requested IPs: ${pending.map(ipToString).join(' ')}`);
     return done;
   } catch (e) {
-    const holder = { id: req.owner.id, ifname: req.owner.ifname };
+    const holder = { containerId: req.owner.containerId, ifname: req.owner.ifname };
     for (const a of done) store.release(ipToString(a.ip), holder);
     throw e;
   }

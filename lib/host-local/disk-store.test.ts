@@ -7,13 +7,14 @@ import { allocate, releaseAttachment } from './allocator.ts';
 import { withDiskStore } from './with-disk-store.ts';
 import { INDEX_FILE } from './index-cache.ts';
 import { canonicalizeRangeSet } from './range-set.ts';
-import type { Attachment, Store } from './store.ts';
+import type { Attachment } from '../core/index.ts';
+import type { Store } from './store.ts';
 import { collectGarbage } from './usage.ts';
 
 const NET = canonicalizeRangeSet([{ subnet: '10.1.0.0/24' }], 't');
 const V6 = canonicalizeRangeSet([{ subnet: '2001:db8::/64' }], 't');
-const A: Attachment = { id: 'ctr-a', ifname: 'eth0' };
-const B: Attachment = { id: 'ctr-b', ifname: 'eth0' };
+const A: Attachment = { containerId: 'ctr-a', ifname: 'eth0' };
+const B: Attachment = { containerId: 'ctr-b', ifname: 'eth0' };
 
 let dataDir: string;
 let dir: string;
@@ -64,7 +65,7 @@ describe('withDiskStore: legacy and damaged files', () => {
 
   it('reads and releases legacy files holding only the container ID', () => {
     writeFileSync(join(dir, '10.1.0.2'), 'ctr-a');
-    expect(withStore((s) => s.entries().get('10.1.0.2'))).toEqual({ id: 'ctr-a' });
+    expect(withStore((s) => s.entries().get('10.1.0.2'))).toEqual({ containerId: 'ctr-a' });
     expect(() => add(A)).toThrow(/10.1.0.2 has been allocated to ctr-a/);
     expect(del(A)).toEqual(['10.1.0.2']);
     expect(existsSync(join(dir, '10.1.0.2'))).toBe(false);
@@ -106,14 +107,14 @@ describe('withDiskStore: the owner cache', () => {
     add(A);
     // Rewrite a reservation in place (no directory change): the cache still answers.
     writeFileSync(join(dir, '10.1.0.2'), 'ctr-z\r\neth0');
-    expect(withStore((s) => s.entries().get('10.1.0.2'))).toEqual({ id: 'ctr-a', ifname: 'eth0' });
+    expect(withStore((s) => s.entries().get('10.1.0.2'))).toEqual({ containerId: 'ctr-a', ifname: 'eth0' });
   });
 
   it('keeps the journal bounded by compacting, and it always matches the files', () => {
-    for (let i = 0; i < 5; i++) add({ id: `keep${i}`, ifname: 'eth0' });
+    for (let i = 0; i < 5; i++) add({ containerId: `keep${i}`, ifname: 'eth0' });
     for (let i = 0; i < 60; i++) {
-      add({ id: `c${i}`, ifname: 'eth0' });
-      del({ id: `c${i}`, ifname: 'eth0' });
+      add({ containerId: `c${i}`, ifname: 'eth0' });
+      del({ containerId: `c${i}`, ifname: 'eth0' });
       const lines = readFileSync(join(dir, INDEX_FILE), 'latin1').split('\n').length - 2;
       expect(lines).toBeLessThanOrEqual(6 + 32);
     }
@@ -126,8 +127,8 @@ describe('withDiskStore: the owner cache', () => {
   it('rebuilds the cache after any change made by someone else', () => {
     add(A);
     writeFileSync(join(dir, '10.1.0.9'), 'ctr-go\r\neth0'); // e.g. the Go plugin reserving
-    expect(withStore((s) => s.entries().get('10.1.0.9'))).toEqual({ id: 'ctr-go', ifname: 'eth0' });
-    expect(() => add({ id: 'ctr-go', ifname: 'eth0' })).toThrow(/10.1.0.9 has been allocated to ctr-go/);
+    expect(withStore((s) => s.entries().get('10.1.0.9'))).toEqual({ containerId: 'ctr-go', ifname: 'eth0' });
+    expect(() => add({ containerId: 'ctr-go', ifname: 'eth0' })).toThrow(/10.1.0.9 has been allocated to ctr-go/);
   });
 
   it('does not release a file whose holder changed, and finds the real one after a rescan', () => {
@@ -137,8 +138,8 @@ describe('withDiskStore: the owner cache', () => {
     expect(del(A)).toEqual([]); // the file no longer names A
     expect(readFileSync(join(dir, '10.1.0.2'), 'latin1')).toBe('ctr-b\r\neth1');
     // The retry reread the files, so the rebuilt cache tells the truth.
-    expect(withStore((s) => s.entries().get('10.1.0.2'))).toEqual({ id: 'ctr-b', ifname: 'eth1' });
-    expect(del({ id: 'ctr-b', ifname: 'eth1' })).toEqual(['10.1.0.2']);
+    expect(withStore((s) => s.entries().get('10.1.0.2'))).toEqual({ containerId: 'ctr-b', ifname: 'eth1' });
+    expect(del({ containerId: 'ctr-b', ifname: 'eth1' })).toEqual(['10.1.0.2']);
   });
 
   it('drops the cache when a reservation turns up that it missed (a change within one clock tick)', () => {
@@ -148,12 +149,12 @@ describe('withDiskStore: the owner cache', () => {
     utimesSync(dir, stampUs / 1e6, stampUs / 1e6); // as if the mtime had not moved
     expect(add(B)).toEqual(['10.1.0.4']); // link(2) met EEXIST on .3 and moved on
     expect(existsSync(join(dir, INDEX_FILE))).toBe(false);
-    expect(withStore((s) => s.entries().get('10.1.0.3'))).toEqual({ id: 'ctr-x', ifname: 'eth0' });
+    expect(withStore((s) => s.entries().get('10.1.0.3'))).toEqual({ containerId: 'ctr-x', ifname: 'eth0' });
   });
 
   it('retries a DEL that met a stale cache on freshly read files', () => {
     add(A);
-    add({ id: 'ctr-c', ifname: 'eth0' });
+    add({ containerId: 'ctr-c', ifname: 'eth0' });
     // Swap holders in place: the cache now points A at the wrong file.
     writeFileSync(join(dir, '10.1.0.2'), 'ctr-b\r\neth0');
     writeFileSync(join(dir, '10.1.0.3'), 'ctr-a\r\neth0');

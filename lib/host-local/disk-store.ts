@@ -2,7 +2,8 @@ import { linkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type LoadedIndex, dirState, dropIndex, loadIndex, removeLine, saveIndex, setLine, tempName } from './index-cache.ts';
 import { LAST_RESERVED_PREFIX, errCode, overwriteFile, readContent, readHolder, scanReservations } from './reservation-files.ts';
-import { type Attachment, type Holder, type Store, formatOwner, parseHolder, sameHolder } from './store.ts';
+import type { Attachment } from '../core/index.ts';
+import { type Holder, type Store, formatOwner, parseHolder, sameHolder } from './store.ts';
 
 /** File systems without hard links fall back to Go's O_EXCL create-then-write. */
 const NO_LINK = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EMLINK']);
@@ -80,7 +81,7 @@ export class DiskStore implements Store {
     // The temporary name is now a second link to the reservation: drop it, so that every
     // reservation has its own inode, as a file created by the Go plugin does.
     this.#dropTemp();
-    this.#record(ip, { id: owner.id, ifname: owner.ifname });
+    this.#record(ip, { containerId: owner.containerId, ifname: owner.ifname });
     overwriteFile(join(this.dir, `${LAST_RESERVED_PREFIX}${rangeIndex}`), ip);
     return true;
   }

@@ -14,12 +14,7 @@ import { parseConfig, parseStoreLocation } from './config.ts';
 import { withDiskStore } from './with-disk-store.ts';
 import { loadResolvConf } from './dns.ts';
 import { rangeSetContains, rangeSetToString } from './range-set.ts';
-import type { Attachment } from './store.ts';
 import { collectGarbage, exhaustedRangeSets } from './usage.ts';
-
-function ownerOf(req: AttachmentRequest): Attachment {
-  return { id: req.containerId, ifname: req.ifname };
-}
 
 function toIpConfig(a: Allocation): { address: string; gateway: string } {
   return { address: `${ipToString(a.ip)}/${a.range.subnet.prefix}`, gateway: ipToString(a.range.gateway) };
@@ -31,7 +26,7 @@ async function add(req: AttachmentRequest): Promise<Result> {
   const dns = conf.resolvConf === undefined ? undefined : loadResolvConf(conf.resolvConf);
   let allocations: Allocation[];
   try {
-    allocations = withDiskStore(conf, (store) => allocate(store, conf.rangeSets, { owner: ownerOf(req), requested: conf.requestedIps }));
+    allocations = withDiskStore(conf, (store) => allocate(store, conf.rangeSets, { owner: req, requested: conf.requestedIps }));
   } catch (e) {
     if (e instanceof AllocationError) throw new CniError(ErrorCode.Internal, e.message);
     throw e;
@@ -49,7 +44,7 @@ async function add(req: AttachmentRequest): Promise<Result> {
  */
 async function del(req: AttachmentRequest): Promise<void> {
   const location = parseStoreLocation(req.config);
-  withDiskStore(location, (store) => releaseAttachment(store, ownerOf(req)), { create: false, retryStale: true });
+  withDiskStore(location, (store) => releaseAttachment(store, req), { create: false, retryStale: true });
 }
 
 function prevResultIps(req: AttachmentRequest): Ip[] {
@@ -71,17 +66,16 @@ function prevResultIps(req: AttachmentRequest): Ip[] {
 async function check(req: AttachmentRequest): Promise<void> {
   const conf = parseConfig(req.config, req.cniVersion, req.args);
   const expected = prevResultIps(req).filter((ip) => conf.rangeSets.some((set) => rangeSetContains(set, ip)));
-  const owner = ownerOf(req);
   withDiskStore(
     conf,
     (store) => {
-      const held = findHeld(store, owner);
-      if (held.length === 0) throw new CniError(ErrorCode.Internal, `host-local: Failed to find address added by container ${owner.id}`);
+      const held = findHeld(store, req);
+      if (held.length === 0) throw new CniError(ErrorCode.Internal, `host-local: Failed to find address added by container ${req.containerId}`);
       const missing = expected.find((ip) => !held.some((h) => ipEquals(h.ip, ip)));
       if (missing) {
         throw new CniError(
           ErrorCode.Internal,
-          `host-local: address ${ipToString(missing)} from prevResult is not reserved for container ${owner.id} interface ${owner.ifname}`,
+          `host-local: address ${ipToString(missing)} from prevResult is not reserved for container ${req.containerId} interface ${req.ifname}`,
           `reserved for it: ${held.map((h) => h.name).join(', ')}`,
         );
       }

@@ -7,9 +7,9 @@ import type { Holder } from './store.ts';
 
 const header = { bootId: 'b00t', dev: 1n, ino: 2n, stampUs: 3n };
 const entries = new Map<string, Holder>([
-  ['10.1.0.2', { id: 'c1', ifname: 'eth0' }],
-  ['2001:db8::2', { id: 'c1', ifname: 'eth0' }],
-  ['10.1.0.3', { id: 'legacy' }],
+  ['10.1.0.2', { containerId: 'c1', ifname: 'eth0' }],
+  ['2001:db8::2', { containerId: 'c1', ifname: 'eth0' }],
+  ['10.1.0.3', { containerId: 'legacy' }],
   ['10.1.0.4', null],
 ]);
 
@@ -25,11 +25,11 @@ describe('serializeIndex / parseIndex', () => {
   });
 
   it('applies journal lines in order: later sets win, removals delete', () => {
-    const body = setLine('10.1.0.2', { id: 'a', ifname: 'eth0' }) + setLine('10.1.0.3', null) + removeLine('10.1.0.2') +
-      setLine('10.1.0.3', { id: 'b' }) + setLine('10.1.0.2', { id: 'c', ifname: 'e1' });
+    const body = setLine('10.1.0.2', { containerId: 'a', ifname: 'eth0' }) + setLine('10.1.0.3', null) + removeLine('10.1.0.2') +
+      setLine('10.1.0.3', { containerId: 'b' }) + setLine('10.1.0.2', { containerId: 'c', ifname: 'e1' });
     const head = `cni-ts-host-local-index 3 b00t 1 2 3 ${body.length}`.padEnd(159) + '\n';
     expect(parseIndex(head + body)?.index).toEqual({
-      entries: new Map([['10.1.0.3', { id: 'b' }], ['10.1.0.2', { id: 'c', ifname: 'e1' }]]),
+      entries: new Map([['10.1.0.3', { containerId: 'b' }], ['10.1.0.2', { containerId: 'c', ifname: 'e1' }]]),
       bodyLength: body.length,
       lines: 5,
     });
@@ -73,10 +73,10 @@ describe('saveIndex / loadIndex', () => {
   it('appends a journal to an unchanged cache, and rejects a half-written append', () => {
     expect(saveIndex(dir, entries)).toBe(true);
     const loaded = loadIndex(dir, dirState(dir));
-    const journal = removeLine('10.1.0.2') + setLine('10.1.0.9', { id: 'c9', ifname: 'eth0' });
+    const journal = removeLine('10.1.0.2') + setLine('10.1.0.9', { containerId: 'c9', ifname: 'eth0' });
     const after = new Map(entries);
     after.delete('10.1.0.2');
-    after.set('10.1.0.9', { id: 'c9', ifname: 'eth0' });
+    after.set('10.1.0.9', { containerId: 'c9', ifname: 'eth0' });
     expect(saveIndex(dir, after, { bodyLength: loaded!.bodyLength, journal })).toBe(true);
     const again = loadIndex(dir, dirState(dir));
     expect(again?.entries).toEqual(after);

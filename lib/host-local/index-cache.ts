@@ -65,7 +65,7 @@ function headerText(h: IndexHeader): string {
 
 /** The journal line that sets `ip` to `holder`. */
 export function setLine(ip: string, h: Holder): string {
-  return h === null ? `${ip}\n` : h.ifname === undefined ? `${ip}\t${h.id}\n` : `${ip}\t${h.id}\t${h.ifname}\n`;
+  return h === null ? `${ip}\n` : h.ifname === undefined ? `${ip}\t${h.containerId}\n` : `${ip}\t${h.containerId}\t${h.ifname}\n`;
 }
 
 /** The journal line that removes `ip`. */
@@ -107,9 +107,9 @@ export function parseIndex(text: string): { header: IndexHeader; index: LoadedIn
       entries.set(text.slice(pos, eol), null);
     } else {
       const tab2 = text.indexOf('\t', tab1 + 1);
-      if (tab2 < 0 || tab2 > eol) entries.set(text.slice(pos, tab1), { id: text.slice(tab1 + 1, eol) });
+      if (tab2 < 0 || tab2 > eol) entries.set(text.slice(pos, tab1), { containerId: text.slice(tab1 + 1, eol) });
       else if (text.lastIndexOf('\t', eol) !== tab2) return undefined;
-      else entries.set(text.slice(pos, tab1), { id: text.slice(tab1 + 1, tab2), ifname: text.slice(tab2 + 1, eol) });
+      else entries.set(text.slice(pos, tab1), { containerId: text.slice(tab1 + 1, tab2), ifname: text.slice(tab2 + 1, eol) });
     }
     pos = eol + 1;
   }

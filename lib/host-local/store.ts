@@ -1,21 +1,19 @@
 // The seam between the pure allocator and the node's disk: one reservation per IP, named by
 // the IP's canonical text (the file name the Go plugin uses), held by an attachment.
 
-/** Who holds a reservation: an attachment, or only a container ID in legacy (pre-0.7) files. */
-export interface Owner {
-  readonly id: string;
-  /** Absent in legacy reservations, which recorded only the container ID. */
-  readonly ifname?: string;
+import type { Attachment } from '../core/index.ts';
+
+/** A legacy (pre-0.7) reservation's holder: the file recorded only the container ID. */
+export interface LegacyHolder {
+  readonly containerId: string;
+  readonly ifname?: undefined;
 }
 
-/** The holder of a reservation; null when the file is empty, truncated or unreadable. */
-export type Holder = Owner | null;
-
-/** An attachment making a reservation always has an ifname. */
-export interface Attachment {
-  readonly id: string;
-  readonly ifname: string;
-}
+/**
+ * Who holds a reservation: the attachment that made it, or only its container in legacy files;
+ * null when the file is empty, truncated or unreadable.
+ */
+export type Holder = Attachment | LegacyHolder | null;
 
 /**
  * The reservations of one network. Synchronous: a plugin process does one thing at a time,
@@ -37,25 +35,25 @@ export interface Store {
 
 /**
  * Parses a reservation file the way the Go plugin matches it (whitespace-trimmed content):
- * "<id>\r\n<ifname>", or a legacy "<id>"; anything else holds the IP for nobody we can name.
+ * "<containerID>\r\n<ifname>", or a legacy "<containerID>"; anything else holds the IP for nobody we can name.
  */
 export function parseHolder(content: string): Holder {
   const text = content.trim();
   const m = /^(\S+)\r\n(\S+)$/.exec(text);
-  if (m) return { id: m[1] as string, ifname: m[2] as string };
-  if (/^\S+$/.test(text)) return { id: text };
+  if (m) return { containerId: m[1] as string, ifname: m[2] as string };
+  if (/^\S+$/.test(text)) return { containerId: text };
   return null;
 }
 
 /** The file content for a reservation, byte-identical to the Go plugin's. */
 export function formatOwner(owner: Attachment): string {
-  return `${owner.id}\r\n${owner.ifname}`;
+  return `${owner.containerId}\r\n${owner.ifname}`;
 }
 
 /** True when both name the same holder (both unknown counts as the same). */
 export function sameHolder(a: Holder, b: Holder): boolean {
   if (a === null || b === null) return a === b;
-  return a.id === b.id && a.ifname === b.ifname;
+  return a.containerId === b.containerId && a.ifname === b.ifname;
 }
 
 /** An in-memory store: the allocator's test double, and the view of a network never used. */
@@ -73,7 +71,7 @@ export class MemoryStore implements Store {
 
   reserve(ip: string, owner: Attachment, rangeIndex: number): boolean {
     if (this.#entries.has(ip)) return false;
-    this.#entries.set(ip, { id: owner.id, ifname: owner.ifname });
+    this.#entries.set(ip, { containerId: owner.containerId, ifname: owner.ifname });
     this.#last.set(rangeIndex, ip);
     return true;
   }

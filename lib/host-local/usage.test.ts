@@ -5,18 +5,18 @@ import { collectGarbage, exhaustedRangeSets } from './usage.ts';
 
 describe('collectGarbage', () => {
   const initial: [string, Holder][] = [
-    ['10.1.0.2', { id: 'live', ifname: 'eth0' }],
-    ['10.1.0.3', { id: 'live', ifname: 'net1' }], // same container, interface not listed
-    ['10.1.0.4', { id: 'gone', ifname: 'eth0' }],
-    ['10.1.0.5', { id: 'live' }], // legacy file of a live container
-    ['10.1.0.6', { id: 'gone' }],
+    ['10.1.0.2', { containerId: 'live', ifname: 'eth0' }],
+    ['10.1.0.3', { containerId: 'live', ifname: 'net1' }], // same container, interface not listed
+    ['10.1.0.4', { containerId: 'gone', ifname: 'eth0' }],
+    ['10.1.0.5', { containerId: 'live' }], // legacy file of a live container
+    ['10.1.0.6', { containerId: 'gone' }],
     ['10.1.0.7', null], // corrupt: nobody can ever release it
-    ['2001:db8::2', { id: 'live', ifname: 'eth0' }],
+    ['2001:db8::2', { containerId: 'live', ifname: 'eth0' }],
   ];
 
   it('releases every reservation whose attachment is not valid', () => {
     const store = new MemoryStore(initial);
-    const out = collectGarbage(store, [{ containerID: 'live', ifname: 'eth0' }]);
+    const out = collectGarbage(store, [{ containerId: 'live', ifname: 'eth0' }]);
     expect([...out.released].sort()).toEqual(['10.1.0.3', '10.1.0.4', '10.1.0.6', '10.1.0.7']);
     expect(out.errors).toEqual([]);
     expect([...store.entries().keys()].sort()).toEqual(['10.1.0.2', '10.1.0.5', '2001:db8::2']);
@@ -40,7 +40,7 @@ describe('collectGarbage', () => {
         return super.release(ip, h);
       }
     }
-    const store = new FailingStore([['10.1.0.2', { id: 'a', ifname: 'e' }], ['10.1.0.3', { id: 'b', ifname: 'e' }]]);
+    const store = new FailingStore([['10.1.0.2', { containerId: 'a', ifname: 'e' }], ['10.1.0.3', { containerId: 'b', ifname: 'e' }]]);
     const out = collectGarbage(store, []);
     expect(out.released).toEqual(['10.1.0.3']);
     expect(out.errors).toEqual(['10.1.0.2: EIO']);
@@ -54,7 +54,7 @@ describe('exhaustedRangeSets', () => {
   it('names the sets whose every address is reserved; the gateway does not count', () => {
     const store = new MemoryStore([['10.9.0.2', null]]);
     expect(exhaustedRangeSets(store, [big, tiny])).toEqual([]);
-    store.reserve('10.9.0.3', { id: 'x', ifname: 'e' }, 1);
+    store.reserve('10.9.0.3', { containerId: 'x', ifname: 'e' }, 1);
     expect(exhaustedRangeSets(store, [big, tiny])).toEqual([1]);
   });
 

@@ -1,5 +1,5 @@
 import { ipEquals, ipToString, tryParseIp } from '../addr/index.ts';
-import type { Attachment as ValidAttachment } from '../cni/index.ts';
+import type { Attachment } from '../core/index.ts';
 import { type RangeSet, rangeFor, rangeSetCapacity } from './range-set.ts';
 import type { Holder, Store } from './store.ts';
 
@@ -16,11 +16,11 @@ export interface GcOutcome {
  * reservations, so `lock`, `last_reserved_ip.*` and other files are never touched.
  * Keeps going after a failure and reports them all.
  */
-export function collectGarbage(store: Store, valid: readonly ValidAttachment[]): GcOutcome {
-  const attachments = new Set(valid.map((a) => `${a.containerID}\n${a.ifname}`));
-  const containers = new Set(valid.map((a) => a.containerID));
+export function collectGarbage(store: Store, valid: readonly Attachment[]): GcOutcome {
+  const attachments = new Set(valid.map((a) => `${a.containerId}\n${a.ifname}`));
+  const containers = new Set(valid.map((a) => a.containerId));
   const isValid = (h: Holder): boolean =>
-    h !== null && (h.ifname === undefined ? containers.has(h.id) : attachments.has(`${h.id}\n${h.ifname}`));
+    h !== null && (h.ifname === undefined ? containers.has(h.containerId) : attachments.has(`${h.containerId}\n${h.ifname}`));
   const released: string[] = [];
   const errors: string[] = [];
   for (const [name, holder] of [...store.entries()]) {

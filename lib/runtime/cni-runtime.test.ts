@@ -248,7 +248,7 @@ describe('gcNetworkList', () => {
 
   it('DELs stale attachments with their cached arguments and config, then GCs every plugin in order', async () => {
     seedAttachments();
-    await runtime.gcNetworkList(list('1.1.0', [{ type: 'noop-a' }, { type: 'noop-b' }]), { validAttachments: [{ containerID: 'keep', ifname: 'eth0' }] });
+    await runtime.gcNetworkList(list('1.1.0', [{ type: 'noop-a' }, { type: 'noop-b' }]), { validAttachments: [{ containerId: 'keep', ifname: 'eth0' }] });
     const [del, gcA, gcB, ...rest] = calls();
     expect(rest).toEqual([]);
     // the stale attachment was added with a config holding only noop-c: DEL goes there
@@ -305,7 +305,7 @@ describe('gcNetworkList', () => {
     seedAttachments();
     await runtime.gcNetworkList(list('1.1.0', [{ type: 'noop-a' }], { disableGC: true }), { validAttachments: [] });
     expect(calls()).toEqual([]);
-    await runtime.gcNetworkList(list('1.0.0', [{ type: 'noop-a' }]), { validAttachments: [{ containerID: 'stale', ifname: 'net1' }] });
+    await runtime.gcNetworkList(list('1.0.0', [{ type: 'noop-a' }]), { validAttachments: [{ containerId: 'stale', ifname: 'net1' }] });
     expect(calls().map((c) => [c.command, c.env.CNI_CONTAINERID])).toEqual([['DEL', 'keep']]);
   });
 });

@@ -1,6 +1,5 @@
 import {
   type AnyResult,
-  type Attachment,
   CniError,
   ErrorCode,
   specHasCheck,
@@ -10,6 +9,7 @@ import {
   validateIfname,
   validateNetworkName,
 } from '../cni/index.ts';
+import type { Attachment } from '../core/index.ts';
 import { type Exec, type PluginInfo, createExec, getVersionInfo } from '../invoke/index.ts';
 import { type CacheKey, type CachedAttachment, DEFAULT_CACHE_DIR, ResultCache } from './cache.ts';
 import { type NetworkConfig, type NetworkConfigList, type PluginConf, listOfOne } from './conf.ts';
@@ -143,7 +143,7 @@ export class CniRuntime {
   async gcNetworkList(list: NetworkConfigList, args: GcArgs = {}): Promise<void> {
     if (list.disableGC) return;
     const errors: Error[] = [];
-    const valid = args.validAttachments ? new Set(args.validAttachments.map((a) => `${a.containerID}\0${a.ifname}`)) : undefined;
+    const valid = args.validAttachments ? new Set(args.validAttachments.map((a) => `${a.containerId}\0${a.ifname}`)) : undefined;
     let cached: CachedAttachment[] = [];
     try {
       cached = await this.cache.attachments();

@@ -48,7 +48,7 @@ describe('request building', () => {
   });
 
   it('GC: valid attachments under both keys, no runtimeConfig or prevResult', () => {
-    const stdin = gcRequest(plugin, { name: 'net', cniVersion: '1.1.0' }, [{ containerID: 'c1', ifname: 'eth0' }]);
+    const stdin = gcRequest(plugin, { name: 'net', cniVersion: '1.1.0' }, [{ containerId: 'c1', ifname: 'eth0' }]);
     const conf = JSON.parse(stdin.toString()) as Record<string, unknown>;
     expect(conf['cni.dev/valid-attachments']).toEqual([{ containerID: 'c1', ifname: 'eth0' }]);
     expect(conf['cni.dev/attachments']).toEqual([{ containerID: 'c1', ifname: 'eth0' }]);

@@ -1,4 +1,5 @@
-import type { AnyResult, Attachment } from '../cni/index.ts';
+import { type AnyResult, attachmentToWire } from '../cni/index.ts';
+import type { Attachment } from '../core/index.ts';
 import type { PluginConf } from './conf.ts';
 
 /** What every request carries: the list's name and selected version replace the plugin's own. */
@@ -55,7 +56,7 @@ export function attachmentRequest(plugin: PluginConf, options: AttachmentRequest
 export function gcRequest(plugin: PluginConf, base: RequestBase, validAttachments: readonly Attachment[] | undefined): Buffer {
   const conf: Record<string, unknown> = { ...plugin.raw, name: base.name, cniVersion: base.cniVersion };
   if (validAttachments) {
-    const list = validAttachments.map((a) => ({ containerID: a.containerID, ifname: a.ifname }));
+    const list = validAttachments.map(attachmentToWire);
     conf['cni.dev/valid-attachments'] = list;
     conf['cni.dev/attachments'] = list;
   }

@@ -4,7 +4,6 @@ import { masquerade, selectBackend, systemRunner } from '../../lib/firewall/inde
 import { ipamClient } from '../../lib/ipam/index.ts';
 import { getLink, listAddresses, listRoutes } from '../../lib/link/index.ts';
 import { parseBridgeConfig } from './config.ts';
-import { masqAddress } from './l3-plan.ts';
 import { openNamespaces } from './namespaces.ts';
 import { type ObservedAttachment, firstMismatch } from './verify.ts';
 
@@ -43,7 +42,7 @@ export async function check(req: AttachmentRequest): Promise<void> {
   if (problem) throw new CniError(ErrorCode.Internal, problem);
 
   if (cfg.ipMasq && cfg.ipamType) {
-    const ips = (prev.ips ?? []).map((ip) => masqAddress(parseCidr(ip.address)));
+    const ips = (prev.ips ?? []).map((ip) => parseCidr(ip.address));
     await selectBackend(masquerade, cfg.ipMasqBackend, systemRunner()).check({ network: cfg.network, containerId: req.containerId, ifname: req.ifname, ips });
   }
 }

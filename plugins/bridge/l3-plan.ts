@@ -28,7 +28,7 @@ export interface L3Plan {
   /** Gateway addresses for the bridge (or the VLAN's gateway interface). */
   readonly gateways: Gateway[];
   readonly forceAddress: boolean;
-  /** The container's addresses, for masquerading. */
+  /** The container's addresses with their prefixes, for masquerading. */
   readonly masq: MasqAddress[];
 }
 
@@ -39,11 +39,6 @@ function familyOf(address: string): Family {
 /** The prefix with host bits cleared, as text: `10.1.0.5/16` gives `10.1.0.0/16`. */
 export function subnetOf(cidr: Cidr): string {
   return `${ipToString(networkAddress(cidr))}/${cidr.prefix}`;
-}
-
-/** What the masquerade backends need of one container address (ADD, CHECK and DEL alike). */
-export function masqAddress(cidr: Cidr): MasqAddress {
-  return { ip: ipToString(cidr.ip), prefixLength: cidr.prefix, subnet: subnetOf(cidr) };
 }
 
 /**
@@ -63,7 +58,7 @@ export function masqAddressesForDel(onInterface: readonly string[], config: NetC
   const out: MasqAddress[] = [];
   for (const a of addresses) {
     try {
-      out.push(masqAddress(parseCidr(a)));
+      out.push(parseCidr(a));
     } catch {
       // skipped, see above
     }
@@ -94,7 +89,7 @@ export function planL3(o: L3Options, ipam: Result): L3Plan {
     const out: IpConfig = { address: ip.address, interface: CONTAINER_IF_INDEX };
     if (gateway) out.gateway = gateway;
     ips.push(out);
-    masq.push(masqAddress(cidr));
+    masq.push(cidr);
     if (o.isGateway && gateway) {
       const gw = ipToString(parseIp(gateway)); // canonical text: "fd00::0001" and "fd00::1" are one gateway
       const key = `${gw}/${cidr.prefix}`;

@@ -12,7 +12,7 @@ export async function gc(req: GcRequest): Promise<void> {
   const cfg = parseBridgeConfig(req);
   const steps: [string, () => unknown][] = [];
   if (cfg.ipMasq && cfg.ipamType && req.validAttachments) {
-    const valid = req.validAttachments.map((a) => ({ containerId: a.containerID, ifname: a.ifname }));
+    const valid = req.validAttachments;
     steps.push(['masquerade GC', () => gcEveryBackend(backendsInUse(masquerade, systemRunner()), { network: cfg.network, valid })]);
   }
   const { ipamType } = cfg;

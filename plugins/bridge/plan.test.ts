@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseCidr } from '../../lib/addr/index.ts';
 import type { Result } from '../../lib/cni/index.ts';
 import type { BridgeConfig } from './config.ts';
 import { planL3, routeGateway } from './l3-plan.ts';
@@ -17,10 +18,7 @@ describe('planL3', () => {
   it('points every address at the container interface and derives the masquerade subnets', () => {
     const p = planL3(cfg({}), ipam({ ips: [{ address: '10.1.2.3/16' }, { address: 'fd00::5/64' }] }));
     expect(p.ips).toEqual([{ address: '10.1.2.3/16', interface: 2 }, { address: 'fd00::5/64', interface: 2 }]);
-    expect(p.masq).toEqual([
-      { ip: '10.1.2.3', prefixLength: 16, subnet: '10.1.0.0/16' },
-      { ip: 'fd00::5', prefixLength: 64, subnet: 'fd00::/64' },
-    ]);
+    expect(p.masq).toEqual([parseCidr('10.1.2.3/16'), parseCidr('fd00::5/64')]);
     expect(p.gateways).toEqual([]);
     expect(p.iface.ipv6).toBe(true);
     expect(p.iface.addresses).toEqual([{ ip: '10.1.2.3', prefixLength: 16 }, { ip: 'fd00::5', prefixLength: 64 }]);

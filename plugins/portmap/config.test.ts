@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type AttachmentRequest, type ConfigRequest, parseCniArgs } from '../../lib/cni/index.ts';
-import { containerAddresses, parseMappings, parsePortmapConfig } from './config.ts';
+import { parseMappings, parsePortmapConfig } from './config.ts';
 
 function req(extra: Record<string, unknown>): AttachmentRequest {
   const config = { cniVersion: '1.1.0', name: 'net', type: 'portmap', ...extra };
@@ -58,22 +58,5 @@ describe('parsePortmapConfig', () => {
   });
   it('refuses markMasqBit together with externalSetMarkChain', () => {
     expect(() => parsePortmapConfig(req({ markMasqBit: 5, externalSetMarkChain: 'KUBE-MARK-MASQ' }))).toThrow(expect.objectContaining({ code: 7 }));
-  });
-});
-
-describe('containerAddresses', () => {
-  it('takes the first address of each family on CNI_IFNAME inside a sandbox', () => {
-    const r = req({});
-    const prev = {
-      cniVersion: '1.1.0',
-      interfaces: [{ name: 'cni0' }, { name: 'eth0', sandbox: '/run/netns/p' }, { name: 'eth1', sandbox: '/run/netns/p' }],
-      ips: [
-        { address: '10.0.9.2/24', interface: 2 },
-        { address: '10.0.0.2/24', interface: 1 },
-        { address: '10.0.0.3/24', interface: 1 },
-        { address: 'fd00::2/64' },
-      ],
-    };
-    expect(containerAddresses(prev, r)).toEqual({ v4: { ip: '10.0.0.2', subnet: '10.0.0.0/24' }, v6: { ip: 'fd00::2', subnet: 'fd00::/64' } });
   });
 });

@@ -1,8 +1,8 @@
 import portmapJson from '../../schemas/portmap.json' with { type: 'json' };
-import { type AttachmentRequest, CniError, type ConfigRequest, ErrorCode, type Result } from '../../lib/cni/index.ts';
+import { type AttachmentRequest, CniError, type ConfigRequest, ErrorCode, type Result, parsePrevResult } from '../../lib/cni/index.ts';
 import { checkConfig, invalidValue } from '../../lib/cni/json-schema.ts';
-import { ipToString, networkAddress, parseCidr, tryParseIp } from '../../lib/addr/index.ts';
-import type { ContainerAddress, PortMapping, PortProtocol } from '../../lib/firewall/portmap/index.ts';
+import { tryParseIp } from '../../lib/addr/index.ts';
+import type { PortMapping, PortProtocol } from '../../lib/firewall/portmap/index.ts';
 import type { PortMappingKeys, PortmapKeys } from './schema.ts';
 
 /** portmap's own settings (not per attachment). */
@@ -91,20 +91,11 @@ export function parsePortmapConfig(req: ConfigRequest): PortmapConfig {
 }
 
 /**
- * The container's first IPv4 and first IPv6 address on CNI_IFNAME: an address whose interface
- * index names an interface called CNI_IFNAME inside a sandbox, or one without an index.
+ * The result of the interface plugin before portmap, which ADD and CHECK forward to.
+ * @throws CniError code 7 when portmap is not chained after one.
  */
-export function containerAddresses(prev: Result, req: AttachmentRequest): { v4?: ContainerAddress; v6?: ContainerAddress } {
-  const out: { v4?: ContainerAddress; v6?: ContainerAddress } = {};
-  for (const ip of prev.ips ?? []) {
-    if (ip.interface !== undefined) {
-      const iface = prev.interfaces?.[ip.interface];
-      if (!iface || iface.name !== req.ifname || !iface.sandbox) continue;
-    }
-    const c = parseCidr(ip.address);
-    const addr: ContainerAddress = { ip: ipToString(c.ip), subnet: `${ipToString(networkAddress(c))}/${c.prefix}` };
-    if (c.ip.family === 4) out.v4 ??= addr;
-    else out.v6 ??= addr;
-  }
-  return out;
+export function requirePrevResult(req: AttachmentRequest): Result {
+  const prev = parsePrevResult(req.config);
+  if (!prev) throw new CniError(ErrorCode.InvalidConfig, 'must be called as chained plugin', 'portmap needs prevResult: put it after an interface plugin such as bridge in a conflist');
+  return prev;
 }

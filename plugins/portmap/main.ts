@@ -1,5 +1,8 @@
 import { pluginMain } from '../../lib/cni/index.ts';
 import { processIo } from '../../lib/sys/index.ts';
-import { add, check, del, gc, status } from './handlers.ts';
+import { add } from './add.ts';
+import { check } from './check.ts';
+import { del } from './del.ts';
+import { gc, status } from './maintenance.ts';
 
 pluginMain({ name: 'portmap', handlers: { add, del, check, gc, status } }, processIo());

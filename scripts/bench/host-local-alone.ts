@@ -28,7 +28,7 @@ function median(xs: number[]): number {
 
 function fill(dataDir: string, network: string): void {
   withDiskStore({ dataDir, network }, (store) => {
-    for (let i = 0; i < RESERVED; i++) allocate(store, sets, { owner: { id: `filler-${i}`, ifname: 'eth0' }, requested: [] });
+    for (let i = 0; i < RESERVED; i++) allocate(store, sets, { owner: { containerId: `filler-${i}`, ifname: 'eth0' }, requested: [] });
   });
 }
 
@@ -39,7 +39,7 @@ function inProcess(dataDir: string): void {
   const delMs: number[] = [];
   const coldAddMs: number[] = [];
   for (let i = 0; i < RUNS; i++) {
-    const owner = { id: `bench-${i}`, ifname: 'eth0' };
+    const owner = { containerId: `bench-${i}`, ifname: 'eth0' };
     let t = performance.now();
     withDiskStore(loc, (s) => allocate(s, sets, { owner, requested: [] }).map((a) => ipToString(a.ip)));
     addMs.push(performance.now() - t);

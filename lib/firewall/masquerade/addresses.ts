@@ -1,5 +1,5 @@
 import type { Family } from '../../addr/index.ts';
-import { canonicalIp, hostCidr, ipFamily, networkCidr } from '../ip-text.ts';
+import { hostCidrText, ipText, networkCidr } from '../ip-text.ts';
 import type { MasqAddress } from './types.ts';
 
 /** A MasqAddress in the canonical text both iptables-save and nft print. */
@@ -15,21 +15,11 @@ export interface NormalAddress {
   readonly legacySource: string;
 }
 
-/** Normalises and validates spec addresses once, before any plan is built. @throws Error */
+/** Formats the spec's addresses once, before any plan is built. */
 export function normalAddresses(ips: readonly MasqAddress[]): NormalAddress[] {
   return ips.map((a) => {
-    const family = ipFamily(a.ip);
-    const subnet = networkCidr(a.subnet);
-    if (ipFamily(subnet.slice(0, subnet.indexOf('/'))) !== family) {
-      throw new Error(`subnet ${a.subnet} is not of the same family as ${a.ip}`);
-    }
-    return {
-      family,
-      ip: canonicalIp(a.ip),
-      host: hostCidr(a.ip),
-      subnet,
-      legacySource: networkCidr(`${a.ip}/${a.prefixLength}`),
-    };
+    const network = networkCidr(a);
+    return { family: a.ip.family, ip: ipText(a.ip), host: hostCidrText(a.ip), subnet: network, legacySource: network };
   });
 }
 

@@ -4,6 +4,7 @@ import { nftablesMasquerade } from './nft-backend.ts';
 import type { TestNetns } from '../test-netns.ts';
 import { createTestNetns, isRoot } from '../test-netns.ts';
 import type { MasqSpec } from './types.ts';
+import { parseCidr } from '../../addr/index.ts';
 
 // Runtimes start plugins for many pods at once; every concurrent ADD and DEL must land.
 
@@ -13,8 +14,8 @@ const pods: MasqSpec[] = Array.from({ length: PODS }, (_, i) => ({
   containerId: `pod-${i}`,
   ifname: 'eth0',
   ips: [
-    { ip: `10.77.0.${i + 2}`, prefixLength: 16, subnet: '10.77.0.0/16' },
-    { ip: `fd77::${(i + 2).toString(16)}`, prefixLength: 64, subnet: 'fd77::/64' },
+    parseCidr(`10.77.0.${i + 2}/16`),
+    parseCidr(`fd77::${(i + 2).toString(16)}/64`),
   ],
 }));
 

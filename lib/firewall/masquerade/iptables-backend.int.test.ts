@@ -5,13 +5,14 @@ import type { TestNetns } from '../test-netns.ts';
 import { countingRunner, createTestNetns, isRoot } from '../test-netns.ts';
 import type { MasqSpec } from './types.ts';
 import { iptablesMasquerade } from './iptables-backend.ts';
+import { parseCidr } from '../../addr/index.ts';
 
 // The golden pod of reference-benchmarks.md 3.1 and the masquerade lines of its dump, verbatim.
 const golden: MasqSpec = {
   network: 'cnianchor-podnet',
   containerId: '87a38598280c72411c3f48242b52b814149b5c2e17d779bdc28063336d05ce06',
   ifname: 'eth0',
-  ips: [{ ip: '10.203.0.2', prefixLength: 16, subnet: '10.203.0.0/16' }],
+  ips: [parseCidr('10.203.0.2/16')],
 };
 const chain = 'CNI-66d74dc85eb823645cc98db0';
 const goComment = 'name: "cnianchor-podnet" id: "87a38598280c72411c3f48242b52b814149b5c2e17d779bdc28063336d05ce06"';
@@ -115,7 +116,7 @@ describe.skipIf(!isRoot())('iptablesMasquerade in a throwaway netns', () => {
 
   it('two interfaces of one container share the chain; removing one keeps the other’s jump', async () => {
     const b = iptablesMasquerade(ns.runner);
-    const eth1: MasqSpec = { ...golden, ifname: 'eth1', ips: [{ ip: '10.203.0.9', prefixLength: 16, subnet: '10.203.0.0/16' }] };
+    const eth1: MasqSpec = { ...golden, ifname: 'eth1', ips: [parseCidr('10.203.0.9/16')] };
     await b.setup(golden);
     await b.setup(eth1);
     await b.teardown(golden);
@@ -129,7 +130,7 @@ describe.skipIf(!isRoot())('iptablesMasquerade in a throwaway netns', () => {
 
   it('dual stack uses ip6tables for the IPv6 address', async () => {
     const b = iptablesMasquerade(ns.runner);
-    const dual: MasqSpec = { ...golden, ips: [...golden.ips, { ip: 'fd00:203::2', prefixLength: 64, subnet: 'fd00:203::/64' }] };
+    const dual: MasqSpec = { ...golden, ips: [...golden.ips, parseCidr('fd00:203::2/64')] };
     await b.setup(dual);
     await b.check(dual);
     expect(await save('ip6tables-save')).toEqual([
@@ -149,7 +150,7 @@ describe.skipIf(!isRoot())('iptablesMasquerade in a throwaway netns', () => {
       network,
       containerId,
       ifname: 'eth0',
-      ips: [{ ip, prefixLength: 16, subnet: '10.203.0.0/16' }],
+      ips: [parseCidr(`${ip}/16`)],
     });
     const keep = pod('netA', 'keep', '10.203.0.10');
     const stale = pod('netA', 'stale', '10.203.0.11');

@@ -120,13 +120,8 @@ export function iptablesMasquerade(runner: CommandRunner, options: IptablesMasqu
     },
 
     async teardown(spec) {
-      // addresses that do not parse (a damaged prevResult) must not block DEL: find by owner
-      let families: Map<Family, NormalAddress[]>;
-      try {
-        families = byFamily(normalAddresses(spec.ips));
-      } catch {
-        families = new Map();
-      }
+      // without addresses (DEL without netns or prevResult) the jumps are found by owner
+      const families = byFamily(normalAddresses(spec.ips));
       if (families.size === 0) {
         await eachFamily([4, 6] as const, (family) => teardownFamily(spec, family, undefined));
       } else {

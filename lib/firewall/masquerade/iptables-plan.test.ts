@@ -10,14 +10,15 @@ import {
   repairSetupRestore,
   teardownRestore,
 } from './iptables-plan.ts';
+import { parseCidr } from '../../addr/index.ts';
 
 // The golden pod of reference-benchmarks.md 3.1.
 const net = 'cnianchor-podnet';
 const cid = '87a38598280c72411c3f48242b52b814149b5c2e17d779bdc28063336d05ce06';
 const chain = 'CNI-66d74dc85eb823645cc98db0';
 const c = '-m comment --comment "name: \\"cnianchor-podnet\\" id: \\"87a38598280c72411c3f48242b52b814149b5c2e17d779bdc28063336d05ce06\\""';
-const v4 = normalAddresses([{ ip: '10.203.0.2', prefixLength: 16, subnet: '10.203.0.0/16' }]);
-const v6 = normalAddresses([{ ip: 'fd00:0:0:0::2', prefixLength: 64, subnet: 'fd00::/64' }]);
+const v4 = normalAddresses([parseCidr('10.203.0.2/16')]);
+const v6 = normalAddresses([parseCidr('fd00:0:0:0::2/64')]);
 
 // The masquerade lines of the Go dump, verbatim.
 const goDump = [
@@ -49,9 +50,9 @@ describe('iptables masquerade plan', () => {
 
   it('iptablesMasqRules puts one ACCEPT per distinct subnet before the MASQUERADE', () => {
     const two = normalAddresses([
-      { ip: '10.1.0.5', prefixLength: 16, subnet: '10.1.0.0/16' },
-      { ip: '10.2.0.5', prefixLength: 16, subnet: '10.2.0.7/16' },
-      { ip: '10.1.0.6', prefixLength: 16, subnet: '10.1.0.0/16' },
+      parseCidr('10.1.0.5/16'),
+      parseCidr('10.2.0.5/16'),
+      parseCidr('10.1.0.6/16'),
     ]);
     const r = iptablesMasqRules('n', 'c', 4, two);
     expect(r.chainRules.map((s) => s.split(' -m ')[0])).toEqual(['-d 10.1.0.0/16', '-d 10.2.0.0/16', '! -d 224.0.0.0/4']);
@@ -104,7 +105,7 @@ describe('iptables masquerade plan', () => {
 
   it('gcRestore removes only stale chains of the network, with their jumps', () => {
     const keep = iptablesMasqRules('netA', 'keep', 4, v4);
-    const stale = iptablesMasqRules('netA', 'gone', 4, normalAddresses([{ ip: '10.203.0.3', prefixLength: 16, subnet: '10.203.0.0/16' }]));
+    const stale = iptablesMasqRules('netA', 'gone', 4, normalAddresses([parseCidr('10.203.0.3/16')]));
     const other = iptablesMasqRules('netB', 'gone', 4, v4);
     const lines = [keep, stale, other].flatMap((r) => [
       `-N ${r.chain}`,

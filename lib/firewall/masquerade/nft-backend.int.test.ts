@@ -6,12 +6,13 @@ import { countingRunner, createTestNetns, isRoot } from '../test-netns.ts';
 import type { MasqSpec } from './types.ts';
 import { nftablesMasquerade } from './nft-backend.ts';
 import { parseNftListing } from '../nft-json.ts';
+import { parseCidr } from '../../addr/index.ts';
 
 const pod = (containerId: string, ip: string, extra: Partial<MasqSpec> = {}): MasqSpec => ({
   network: 'unit-test',
   containerId,
   ifname: 'eth0',
-  ips: [{ ip, prefixLength: 24, subnet: '192.168.1.0/24' }],
+  ips: [parseCidr(`${ip}/24`)],
   ...extra,
 });
 const one = pod('one', '192.168.1.1');
@@ -89,7 +90,7 @@ describe.skipIf(!isRoot())('nftablesMasquerade in a throwaway netns', () => {
 
   it('dual stack: one rule per address, both removed by teardown', async () => {
     const b = nftablesMasquerade(ns.runner);
-    const dual = pod('dual', '192.168.1.7', { ips: [...one.ips.map((a) => ({ ...a, ip: '192.168.1.7' })), { ip: 'fd00::7', prefixLength: 64, subnet: 'fd00::/64' }] });
+    const dual = pod('dual', '192.168.1.7', { ips: [parseCidr('192.168.1.7/24'), parseCidr('fd00::7/64')] });
     await b.setup(dual);
     await b.check(dual);
     expect((await masqRules()).map((r) => r.replace(/ \(.*/, ''))).toEqual([

@@ -5,12 +5,13 @@ import { CommandError } from '../runner.ts';
 import type { MasqSpec } from './types.ts';
 import { nftMasqComment } from '../names.ts';
 import { nftablesMasquerade } from './nft-backend.ts';
+import { parseCidr } from '../../addr/index.ts';
 
 const spec: MasqSpec = {
   network: 'unit-test',
   containerId: 'one',
   ifname: 'eth0',
-  ips: [{ ip: '192.168.1.1', prefixLength: 24, subnet: '192.168.1.0/24' }],
+  ips: [parseCidr('192.168.1.1/24')],
 };
 const comment = '6fd94d501e58f0aa-287fc69eff0574a2, net: unit-test, if: eth0, id: one';
 const head = [
@@ -59,7 +60,7 @@ describe('nftablesMasquerade', () => {
 
   it('setup writes one rule per address for dual stack, IPv6 with ip6 and the masked subnet', async () => {
     const runner = recordingRunner((a) => (a[1] === '-j' ? noTable : undefined));
-    await nftablesMasquerade(runner).setup({ ...spec, ips: [...spec.ips, { ip: 'fd00:0::5', prefixLength: 64, subnet: 'fd00::7/64' }] });
+    await nftablesMasquerade(runner).setup({ ...spec, ips: [...spec.ips, parseCidr('fd00:0::5/64')] });
     expect(runner.calls[1]?.input?.split('\n').slice(head.length)).toEqual([
       `add rule inet cni_plugins_masquerade masq_checks ip saddr == 192.168.1.1 ip daddr != 192.168.1.0/24 masquerade comment "${comment}"`,
       `add rule inet cni_plugins_masquerade masq_checks ip6 saddr == fd00::5 ip6 daddr != fd00::/64 masquerade comment "${comment}"`,

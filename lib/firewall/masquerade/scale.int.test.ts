@@ -10,6 +10,7 @@ import type { CommandRunner } from '../runner.ts';
 import type { TestNetns } from '../test-netns.ts';
 import { countingRunner, createTestNetns, isRoot } from '../test-netns.ts';
 import type { MasqSpec } from './types.ts';
+import { ipToString, parseCidr } from '../../addr/index.ts';
 
 // Not a timed assertion: measures what one ADD and one DEL cost with 1 and with 500 other
 // pods' rules on the node, and prints the medians. It asserts only exec counts and state.
@@ -21,7 +22,7 @@ const target: MasqSpec = {
   network: 'bench',
   containerId: 'target',
   ifname: 'eth0',
-  ips: [{ ip: '10.99.0.2', prefixLength: 16, subnet: '10.99.0.0/16' }],
+  ips: [parseCidr('10.99.0.2/16')],
 };
 
 function otherPod(i: number): MasqSpec {
@@ -29,7 +30,7 @@ function otherPod(i: number): MasqSpec {
     network: 'bench',
     containerId: createHash('sha256').update(`pod-${i}`).digest('hex'),
     ifname: 'eth0',
-    ips: [{ ip: `10.100.${i >> 8}.${i & 255}`, prefixLength: 16, subnet: '10.100.0.0/16' }],
+    ips: [parseCidr(`10.100.${i >> 8}.${i & 255}/16`)],
   };
 }
 
@@ -139,7 +140,7 @@ describe.skipIf(!isRoot())('masquerade cost with 1 vs 500 pods on the node', () 
     await nftablesMasquerade(ns.runner).setup(others[0] as MasqSpec);
     const nftRules = others
       .slice(1)
-      .map((p) => `add rule inet cni_plugins_masquerade masq_checks ip saddr == ${p.ips[0]?.ip} ip daddr != 10.100.0.0/16 masquerade comment "${nftMasqComment(p.network, p.ifname, p.containerId)}"`);
+      .map((p) => `add rule inet cni_plugins_masquerade masq_checks ip saddr == ${ipToString(p.ips[0]!.ip)} ip daddr != 10.100.0.0/16 masquerade comment "${nftMasqComment(p.network, p.ifname, p.containerId)}"`);
     await ns.sh(['nft', '-f', '-'], `${nftRules.join('\n')}\n`);
     const natLines = (await ns.sh(['iptables-save', '-t', 'nat'])).split('\n').filter((l) => l.startsWith('-A')).length;
     expect(natLines).toBe(3 * OTHERS);

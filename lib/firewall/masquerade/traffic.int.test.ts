@@ -6,6 +6,7 @@ import type { TestNetns } from '../test-netns.ts';
 import { createTestNetns, isRoot } from '../test-netns.ts';
 import { masquerade } from './feature.ts';
 import type { MasqSpec } from './types.ts';
+import { parseCidr } from '../../addr/index.ts';
 
 // pod (10.203.0.2/16) -- node (10.203.0.1, 192.0.2.1) -- outside (192.0.2.2/24).
 // "outside" has no route back to 10.203.0.0/16, so a ping from the pod gets an answer
@@ -15,7 +16,7 @@ const spec: MasqSpec = {
   network: 'cnits-traffic',
   containerId: 'c0ffee',
   ifname: 'eth0',
-  ips: [{ ip: '10.203.0.2', prefixLength: 16, subnet: '10.203.0.0/16' }],
+  ips: [parseCidr('10.203.0.2/16')],
 };
 
 describe.skipIf(!isRoot())('masquerade traffic through a node netns', () => {

@@ -1,17 +1,14 @@
+import type { Cidr } from '../../addr/index.ts';
 import type { Owner } from '../../core/index.ts';
 import type { FirewallBackend } from '../backend.ts';
 
 // Plain data shared by the masquerade backends and their callers (bridge, and later ptp).
 
-/** One container address to masquerade, with the network it belongs to. */
-export interface MasqAddress {
-  /** The container's address without prefix, e.g. `10.1.0.5` or `fd00::5`. */
-  readonly ip: string;
-  /** The prefix length the address was configured with (Go's older jump form used it). */
-  readonly prefixLength: number;
-  /** The network CIDR, e.g. `10.1.0.0/16`: traffic to it is never masqueraded. Host bits are ignored. */
-  readonly subnet: string;
-}
+/**
+ * One container address to masquerade, with the prefix it was configured with (host bits
+ * kept, e.g. 10.1.0.5/16): the address is masqueraded, traffic to its network is not.
+ */
+export type MasqAddress = Cidr;
 
 /**
  * What one attachment's masquerade rules are keyed by. `ips` may be empty on teardown

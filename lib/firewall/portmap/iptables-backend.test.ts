@@ -7,6 +7,7 @@ import { iptablesFamilyPlan } from './iptables-rules.ts';
 import { checkRestore, setupRestore, teardownRestore } from './iptables-restore.ts';
 import { familyViews } from './spec.ts';
 import type { PortmapSpec } from './types.ts';
+import { parseCidr } from '../../addr/index.ts';
 
 const DN = 'CNI-DN-a4f1c0cea3480fe949fc9'; // sha512('net' + 'cid1'), checked below
 
@@ -16,7 +17,7 @@ function spec(over: Partial<PortmapSpec> = {}): PortmapSpec {
     containerId: 'cid1',
     ifname: 'eth0',
     mappings: [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }],
-    containerIPv4: { ip: '10.1.0.2', subnet: '10.1.0.0/16' },
+    containerIPv4: parseCidr('10.1.0.2/16'),
     snat: true,
     masqAll: false,
     markMasqBit: 13,
@@ -24,7 +25,7 @@ function spec(over: Partial<PortmapSpec> = {}): PortmapSpec {
   };
 }
 
-const dual = (): PortmapSpec => spec({ containerIPv6: { ip: 'fd00::2', subnet: 'fd00::/64' } });
+const dual = (): PortmapSpec => spec({ containerIPv6: parseCidr('fd00::2/64') });
 const plan4 = (s = spec()) => iptablesFamilyPlan(s, familyViews(s)[0]!);
 const tools = (calls: readonly { argv: readonly string[] }[]): string[] => calls.map((c) => c.argv[0] as string);
 const ABSENT = { exitCode: 1, stderr: "iptables v1.8.9 (nf_tables): chain `X' in table `nat' is incompatible, use 'nft' tool.\n" };
@@ -80,7 +81,7 @@ describe('iptablesPortmap setup', () => {
     const r = recordingRunner();
     await expect(iptablesPortmap(r).setup(spec({ containerId: 'x\n-F' }))).rejects.toBeInstanceOf(PortmapInputError);
     await expect(iptablesPortmap(r).setup(spec({ mappings: [{ hostPort: 70000, containerPort: 1, protocol: 'tcp' }] }))).rejects.toBeInstanceOf(PortmapInputError);
-    await expect(iptablesPortmap(r).setup(spec({ containerIPv4: { ip: 'fd00::1', subnet: 'fd00::/64' } }))).rejects.toBeInstanceOf(PortmapInputError);
+    await expect(iptablesPortmap(r).setup(spec({ containerIPv4: parseCidr('fd00::1/64') }))).rejects.toBeInstanceOf(PortmapInputError);
     expect(r.calls).toEqual([]);
   });
 });

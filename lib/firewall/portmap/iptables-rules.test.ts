@@ -4,6 +4,7 @@ import { checkRestore, gcRestore, ownerTeardownRestore, parseSaveTable, repairRe
 import { familyViews } from './spec.ts';
 import type { FamilyView } from './spec.ts';
 import type { PortMapping, PortmapSpec } from './types.ts';
+import { parseCidr } from '../../addr/index.ts';
 
 // The reference pod of reference-benchmarks.md 3.1 (Debian's Go portmap 1.1.1 after one ADD).
 const POD1 = '87a38598280c72411c3f48242b52b814149b5c2e17d779bdc28063336d05ce06';
@@ -40,7 +41,7 @@ function spec(over: Partial<PortmapSpec> = {}): PortmapSpec {
     containerId: POD1,
     ifname: 'eth0',
     mappings: [{ hostPort: 8081, containerPort: 80, protocol: 'tcp' }],
-    containerIPv4: { ip: '10.203.0.2', subnet: '10.203.0.0/16' },
+    containerIPv4: parseCidr('10.203.0.2/16'),
     snat: true,
     masqAll: false,
     markMasqBit: 13,
@@ -126,7 +127,7 @@ describe('iptables portmap plan: rule shapes', () => {
 
   it('IPv6 uses [ip]:port, the v6 subnet, no localhost rule and no localnet guard', () => {
     const { containerIPv4: _v4, ...rest } = spec();
-    const s: PortmapSpec = { ...rest, containerIPv6: { ip: 'fd00:0:0::2', subnet: 'fd00::5/64' } };
+    const s: PortmapSpec = { ...rest, containerIPv6: parseCidr('fd00:0:0::2/64') };
     const p = iptablesFamilyPlan(s, view(s, 6));
     expect(p.chainRules).toEqual([
       '-s fd00::/64 -p tcp -m tcp --dport 8081 -j CNI-HOSTPORT-SETMARK',
@@ -138,7 +139,7 @@ describe('iptables portmap plan: rule shapes', () => {
 
   it('hostIP adds -d to every rule of its family and skips the mapping in the other family', () => {
     const s = spec({
-      containerIPv6: { ip: 'fd00::2', subnet: 'fd00::/64' },
+      containerIPv6: parseCidr('fd00::2/64'),
       mappings: [
         { hostPort: 8081, containerPort: 80, protocol: 'tcp', hostIP: '192.0.2.1' },
         { hostPort: 8082, containerPort: 80, protocol: 'tcp', hostIP: '0.0.0.0' },

@@ -6,6 +6,7 @@ import { nftablesPortmap } from './nft-backend.ts';
 import { nftOwnerComment, nftSetupFast, nftSetupWithBase } from './nft-plan.ts';
 import { familyViews } from './spec.ts';
 import type { PortmapSpec } from './types.ts';
+import { parseCidr } from '../../addr/index.ts';
 
 function spec(over: Partial<PortmapSpec> = {}): PortmapSpec {
   return {
@@ -13,7 +14,7 @@ function spec(over: Partial<PortmapSpec> = {}): PortmapSpec {
     containerId: 'cid1',
     ifname: 'eth0',
     mappings: [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }],
-    containerIPv4: { ip: '10.1.0.2', subnet: '10.1.0.0/16' },
+    containerIPv4: parseCidr('10.1.0.2/16'),
     snat: true,
     masqAll: false,
     markMasqBit: 13,

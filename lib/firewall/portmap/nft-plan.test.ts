@@ -15,6 +15,7 @@ import {
 } from './nft-plan.ts';
 import { familyViews } from './spec.ts';
 import type { PortmapSpec } from './types.ts';
+import { parseCidr } from '../../addr/index.ts';
 
 const CID = '87a38598280c72411c3f48242b52b814149b5c2e17d779bdc28063336d05ce06';
 
@@ -24,7 +25,7 @@ function spec(over: Partial<PortmapSpec> = {}): PortmapSpec {
     containerId: CID,
     ifname: 'eth0',
     mappings: [{ hostPort: 8081, containerPort: 80, protocol: 'tcp' }],
-    containerIPv4: { ip: '10.203.0.2', subnet: '10.203.0.0/16' },
+    containerIPv4: parseCidr('10.203.0.2/16'),
     snat: true,
     masqAll: false,
     markMasqBit: 13,
@@ -84,7 +85,7 @@ describe('nft portmap rules', () => {
   });
 
   it('IPv6 uses [ip]:port and no localhost rule; conditions go on the DNAT rules only', () => {
-    const s = spec({ containerIPv6: { ip: 'fd00::2', subnet: 'fd00::/64' }, conditionsV6: ['iifname', '"eth1"'] });
+    const s = spec({ containerIPv6: parseCidr('fd00::2/64'), conditionsV6: ['iifname', '"eth1"'] });
     const v6 = familyViews(s).find((v) => v.family === 6)!;
     expect(nftContainerRules(s, v6)).toEqual([
       { chain: 'hostports', rule: `iifname "eth1" meta l4proto tcp th dport 8081 dnat to [fd00::2]:80 comment "${COMMENT}"` },
@@ -101,7 +102,7 @@ describe('nft portmap rules', () => {
   });
 
   it('nftSetupFast holds only the container’s rules, plus the guard probe for IPv4 with snat', () => {
-    const s = spec({ containerIPv6: { ip: 'fd00::2', subnet: 'fd00::/64' } });
+    const s = spec({ containerIPv6: parseCidr('fd00::2/64') });
     const text = nftSetupFast(s, familyViews(s));
     expect(text.split('\n')).toEqual([
       'add element ip cni_hostport localnet { 127.0.0.0/8 }',

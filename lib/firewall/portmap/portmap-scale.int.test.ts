@@ -12,6 +12,7 @@ import { NFT_TABLE, nftContainerRules } from './nft-plan.ts';
 import { familyViews } from './spec.ts';
 import type { PortmapSpec } from './types.ts';
 import type { BackendName } from '../backend.ts';
+import { ipToString, parseCidr } from '../../addr/index.ts';
 
 // Not a timed assertion: measures one ADD and one DEL of a pod with one mapping when the node
 // holds 1 and 501 pods' rules, and prints the medians; it asserts exec counts and state only.
@@ -28,7 +29,7 @@ function podSpec(i: number): PortmapSpec {
     containerId: createHash('sha256').update(`scale-pod-${i}`).digest('hex'),
     ifname: 'eth0',
     mappings: [{ hostPort: 20000 + i, containerPort: 80, protocol: 'tcp' }],
-    containerIPv4: { ip: `10.210.${(i + 1) >> 8}.${(i + 1) & 255}`, subnet: '10.210.0.0/16' },
+    containerIPv4: parseCidr(`10.210.${(i + 1) >> 8}.${(i + 1) & 255}/16`),
     snat: true,
     masqAll: false,
     markMasqBit: 13,
@@ -91,7 +92,7 @@ async function populate(ns: TestNetns, name: BackendName): Promise<void> {
         ...plan.chainRules.map((r) => `-A ${plan.dnatChain} ${r}`),
         ...plan.entryRules.map((r) => `-A ${TOP_DNAT_CHAIN} ${r}`),
         `-N ${masq}`,
-        `-A POSTROUTING -s ${p.containerIPv4?.ip}/32 -m comment --comment ${c} -j ${masq}`,
+        `-A POSTROUTING -s ${ipToString(p.containerIPv4!.ip)}/32 -m comment --comment ${c} -j ${masq}`,
         `-A ${masq} -d 10.210.0.0/16 -m comment --comment ${c} -j ACCEPT`,
         `-A ${masq} ! -d 224.0.0.0/4 -m comment --comment ${c} -j MASQUERADE`,
       );

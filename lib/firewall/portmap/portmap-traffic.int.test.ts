@@ -7,6 +7,7 @@ import { selectBackend } from '../select.ts';
 import { portmap } from './feature.ts';
 import type { PortmapSpec } from './types.ts';
 import type { BackendName } from '../backend.ts';
+import { parseCidr } from '../../addr/index.ts';
 
 // Real packets: a "node" namespace N joined by a veth to a "pod" namespace P. A TCP server in
 // P answers with the peer address it sees; clients run in N (or P) through `ip netns exec`.
@@ -65,8 +66,8 @@ describe.skipIf(!isRoot()).each(['iptables', 'nftables'] as const)('portmap %s: 
     containerId: `traffic-${name}`,
     ifname: 'eth0',
     mappings: [{ hostPort: 18080, containerPort: 8080, protocol: 'tcp' }],
-    containerIPv4: { ip: podIp, subnet: `10.250.${k}.0/24` },
-    containerIPv6: { ip: podIp6, subnet: `fd50:${k}::/64` },
+    containerIPv4: parseCidr(`${podIp}/24`),
+    containerIPv6: parseCidr(`${podIp6}/64`),
     snat: true,
     masqAll: false,
     markMasqBit: 13,

@@ -11,6 +11,7 @@ import { nftOwnerComment } from './nft-plan.ts';
 import { familyViews } from './spec.ts';
 import type { PortmapSpec } from './types.ts';
 import type { BackendName } from '../backend.ts';
+import { parseCidr } from '../../addr/index.ts';
 
 // Each backend in its own throwaway "node" namespace: the rules are real, the addresses are
 // only data (no interfaces are needed to install NAT rules). Traffic is tested separately in
@@ -27,7 +28,7 @@ function pod(id: string, n: number, over: Partial<PortmapSpec> = {}): PortmapSpe
       { hostPort: 20000 + n, containerPort: 80, protocol: 'tcp' },
       { hostPort: 20000 + n, containerPort: 53, protocol: 'udp' },
     ],
-    containerIPv4: { ip: `10.123.0.${n}`, subnet: '10.123.0.0/16' },
+    containerIPv4: parseCidr(`10.123.0.${n}/16`),
     snat: true,
     masqAll: false,
     markMasqBit: 13,
@@ -37,11 +38,11 @@ function pod(id: string, n: number, over: Partial<PortmapSpec> = {}): PortmapSpe
 
 function v6only(s: PortmapSpec, n: number): PortmapSpec {
   const { containerIPv4: _drop, ...rest } = s;
-  return { ...rest, containerIPv6: { ip: `fd12::${n}`, subnet: 'fd12::/64' } };
+  return { ...rest, containerIPv6: parseCidr(`fd12::${n}/64`) };
 }
 
 function dual(s: PortmapSpec, n: number): PortmapSpec {
-  return { ...s, containerIPv6: { ip: `fd12::${n}`, subnet: 'fd12::/64' } };
+  return { ...s, containerIPv6: parseCidr(`fd12::${n}/64`) };
 }
 
 describe.skipIf(!isRoot()).each(['iptables', 'nftables'] as const)('portmap %s backend in a throwaway netns', (name: BackendName) => {
@@ -218,7 +219,7 @@ describe.skipIf(!isRoot())('portmap iptables: interop with the Go plugin’s on-
     containerId: POD1,
     ifname: 'eth0',
     mappings: [{ hostPort: 8081, containerPort: 80, protocol: 'tcp' }],
-    containerIPv4: { ip: '10.203.0.2', subnet: '10.203.0.0/16' },
+    containerIPv4: parseCidr('10.203.0.2/16'),
     snat: true,
     masqAll: false,
     markMasqBit: 13,

@@ -2,14 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { PortmapInputError } from './errors.ts';
 import { familyViews, mappingsForFamily, teardownViews } from './spec.ts';
 import type { PortmapSpec } from './types.ts';
+import { parseCidr } from '../../addr/index.ts';
 
 const base: PortmapSpec = {
   network: 'net',
   containerId: 'cid',
   ifname: 'eth0',
   mappings: [{ hostPort: 80, containerPort: 8080, protocol: 'tcp' }],
-  containerIPv4: { ip: '10.1.0.5', subnet: '10.1.0.5/16' },
-  containerIPv6: { ip: 'FD00:0::5', subnet: 'fd00::5/64' },
+  containerIPv4: parseCidr('10.1.0.5/16'),
+  containerIPv6: parseCidr('FD00:0::5/64'),
   snat: true,
   masqAll: false,
   markMasqBit: 13,
@@ -49,8 +50,8 @@ describe('portmap spec', () => {
     ['an empty ifname', { ifname: '' }],
     ['a mark bit of 32', { markMasqBit: 32 }],
     ['a chain name with a space', { externalSetMarkChain: 'A B' }],
-    ['an IPv6 address in the IPv4 slot', { containerIPv4: { ip: 'fd00::1', subnet: 'fd00::/64' } }],
-    ['a subnet of the other family', { containerIPv4: { ip: '10.0.0.1', subnet: 'fd00::/64' } }],
+    ['an IPv6 address in the IPv4 slot', { containerIPv4: parseCidr('fd00::1/64') }],
+    ['an IPv4-mapped address in the IPv6 slot', { containerIPv6: parseCidr('::ffff:10.0.0.1/120') }],
     ['a condition with a newline', { conditionsV4: ['-s', '1.2.3.4\n-F'] }],
   ])('rejects %s', (_, over) => {
     expect(() => familyViews({ ...base, ...over })).toThrow(PortmapInputError);
@@ -59,7 +60,7 @@ describe('portmap spec', () => {
   it('teardownViews needs mappings and an address; otherwise DEL goes by owner', () => {
     expect(teardownViews({ network: 'net', containerId: 'cid', ifname: 'eth0' })).toBeUndefined();
     expect(teardownViews({ network: 'net', containerId: 'cid', ifname: 'eth0', mappings: base.mappings })).toBeUndefined();
-    expect(teardownViews({ network: 'net', containerId: 'cid', ifname: 'eth0', mappings: base.mappings, containerIPv6: { ip: 'fd00::5', subnet: 'fd00::/64' } })?.map((v) => v.family)).toEqual([6]);
+    expect(teardownViews({ network: 'net', containerId: 'cid', ifname: 'eth0', mappings: base.mappings, containerIPv6: parseCidr('fd00::5/64') })?.map((v) => v.family)).toEqual([6]);
     expect(() => teardownViews({ network: 'net', containerId: 'c\nid', ifname: 'eth0' })).toThrow(PortmapInputError);
   });
 });

@@ -1,5 +1,5 @@
-import type { Family } from '../../addr/index.ts';
-import { canonicalIp, ipFamily, networkCidr } from '../ip-text.ts';
+import { type Family, isIPv4Mapped } from '../../addr/index.ts';
+import { canonicalIp, ipFamily, ipText, networkCidr } from '../ip-text.ts';
 import { PortmapInputError } from './errors.ts';
 import type { ContainerAddress, PortMapping, PortmapSpec, PortmapTeardownTarget, PortProtocol } from './types.ts';
 import type { Owner } from '../../core/index.ts';
@@ -73,19 +73,9 @@ export function validateMappings(mappings: readonly PortMapping[]): void {
 }
 
 function addressView(what: string, family: Family, a: ContainerAddress): { ip: string; subnet: string } {
-  const ip = parseAddress(`${what}.ip`, a.ip);
-  if (ip.family !== family) fail(`${what}.ip is not an IPv${family} address: ${a.ip}`);
-  safeText(`${what}.subnet`, a.subnet);
-  let subnet: string;
-  try {
-    subnet = networkCidr(a.subnet);
-  } catch {
-    return fail(`${what}.subnet is not a CIDR: ${JSON.stringify(a.subnet)}`);
-  }
-  if (!a.subnet.includes('/') || ipFamily(subnet.slice(0, subnet.indexOf('/'))) !== family) {
-    fail(`${what}.subnet is not an IPv${family} CIDR: ${a.subnet}`);
-  }
-  return { ip: ip.canonical, subnet };
+  // an IPv4-mapped address would be saved in Go's dotted form and come back as IPv4: refused
+  if (a.ip.family !== family || isIPv4Mapped(a.ip)) fail(`${what} is not an IPv${family} address: ${ipText(a.ip)}`);
+  return { ip: ipText(a.ip), subnet: networkCidr(a) };
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { Cidr } from '../../addr/index.ts';
 import type { Owner } from '../../core/index.ts';
 import type { FirewallBackend } from '../backend.ts';
 
@@ -19,13 +20,11 @@ export interface PortMapping {
   readonly hostIP?: string;
 }
 
-/** The container's address in one family, as prevResult gave it. */
-export interface ContainerAddress {
-  /** Without prefix, e.g. `10.203.0.2` or `fd00::2`. */
-  readonly ip: string;
-  /** The container's network, e.g. `10.203.0.0/16` (host bits are ignored): the hairpin source. */
-  readonly subnet: string;
-}
+/**
+ * The container's address in one family with its prefix, as prevResult gave it (host bits
+ * kept, e.g. 10.203.0.2/16): the DNAT target, and its network is the hairpin source.
+ */
+export type ContainerAddress = Cidr;
 
 /** Everything needed to install (and to find again) one attachment's port mappings. */
 export interface PortmapSpec extends Owner {

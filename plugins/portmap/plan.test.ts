@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { parseCidr } from '../../lib/addr/index.ts';
+import type { Result } from '../../lib/cni/index.ts';
+import type { PortmapConfig } from './config.ts';
+import { containerAddresses, hasContainerAddress, planPortmap, udpFlushPlan } from './plan.ts';
+
+const prev: Result = {
+  cniVersion: '1.1.0',
+  interfaces: [{ name: 'cni0' }, { name: 'eth0', sandbox: '/run/netns/p' }, { name: 'eth1', sandbox: '/run/netns/p' }],
+  ips: [
+    { address: '10.0.9.2/24', interface: 2 },
+    { address: '10.0.0.2/24', interface: 1 },
+    { address: '10.0.0.3/24', interface: 1 },
+    { address: 'fd00::2/64' },
+  ],
+};
+
+const cfg: PortmapConfig = {
+  network: 'net',
+  snat: true,
+  masqAll: false,
+  markMasqBit: 13,
+  externalSetMarkChain: undefined,
+  conditionsV4: undefined,
+  conditionsV6: undefined,
+  backend: undefined,
+  stateDir: '/run/x',
+  mappings: [
+    { hostPort: 8080, containerPort: 80, protocol: 'tcp' },
+    { hostPort: 5353, containerPort: 53, protocol: 'udp' },
+  ],
+};
+
+describe('containerAddresses', () => {
+  it('takes the first address of each family on CNI_IFNAME inside a sandbox', () => {
+    expect(containerAddresses(prev, 'eth0')).toEqual({ v4: parseCidr('10.0.0.2/24'), v6: parseCidr('fd00::2/64') });
+  });
+});
+
+describe('planPortmap', () => {
+  it('names the owner, carries the settings and leaves out what the config does not set', () => {
+    const spec = planPortmap(cfg, { containerId: 'c', ifname: 'eth1' }, prev);
+    expect(spec).toEqual({
+      network: 'net',
+      containerId: 'c',
+      ifname: 'eth1',
+      mappings: cfg.mappings,
+      containerIPv4: parseCidr('10.0.9.2/24'),
+      containerIPv6: parseCidr('fd00::2/64'),
+      snat: true,
+      masqAll: false,
+      markMasqBit: 13,
+    });
+    expect(hasContainerAddress(spec)).toBe(true);
+    expect(hasContainerAddress(planPortmap(cfg, { containerId: 'c', ifname: 'eth0' }, { cniVersion: '1.1.0' }))).toBe(false);
+  });
+});
+
+describe('udpFlushPlan', () => {
+  it('lists the UDP host ports in the families the pod has', () => {
+    const spec = planPortmap(cfg, { containerId: 'c', ifname: 'eth0' }, { cniVersion: '1.1.0', ips: [{ address: '10.0.0.2/24' }] });
+    expect(udpFlushPlan(spec)).toEqual({ families: [4], ports: [5353] });
+  });
+});

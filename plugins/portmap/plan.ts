@@ -1,0 +1,57 @@
+import { parseCidr } from '../../lib/addr/index.ts';
+import type { Result } from '../../lib/cni/index.ts';
+import type { Attachment } from '../../lib/core/index.ts';
+import type { ContainerAddress, PortmapSpec } from '../../lib/firewall/portmap/index.ts';
+import type { UdpFlush } from '../../lib/link/index.ts';
+import type { PortmapConfig } from './config.ts';
+
+// Pure: what portmap installs for one attachment, from its config, the request and the
+// interface plugin's result. Nothing here touches the host.
+
+/**
+ * The container's first IPv4 and first IPv6 address on CNI_IFNAME: an address whose interface
+ * index names an interface called CNI_IFNAME inside a sandbox, or one without an index.
+ */
+export function containerAddresses(prev: Result, ifname: string): { v4?: ContainerAddress; v6?: ContainerAddress } {
+  const out: { v4?: ContainerAddress; v6?: ContainerAddress } = {};
+  for (const ip of prev.ips ?? []) {
+    if (ip.interface !== undefined) {
+      const iface = prev.interfaces?.[ip.interface];
+      if (!iface || iface.name !== ifname || !iface.sandbox) continue;
+    }
+    const addr = parseCidr(ip.address);
+    if (addr.ip.family === 4) out.v4 ??= addr;
+    else out.v6 ??= addr;
+  }
+  return out;
+}
+
+/** The mappings of one attachment with where they lead: the container's addresses on CNI_IFNAME. */
+export function planPortmap(cfg: PortmapConfig, attachment: Attachment, prev: Result): PortmapSpec {
+  const { v4, v6 } = containerAddresses(prev, attachment.ifname);
+  return {
+    network: cfg.network,
+    containerId: attachment.containerId,
+    ifname: attachment.ifname,
+    mappings: cfg.mappings,
+    ...(v4 ? { containerIPv4: v4 } : {}),
+    ...(v6 ? { containerIPv6: v6 } : {}),
+    snat: cfg.snat,
+    masqAll: cfg.masqAll,
+    markMasqBit: cfg.markMasqBit,
+    ...(cfg.externalSetMarkChain ? { externalSetMarkChain: cfg.externalSetMarkChain } : {}),
+    ...(cfg.conditionsV4 ? { conditionsV4: cfg.conditionsV4 } : {}),
+    ...(cfg.conditionsV6 ? { conditionsV6: cfg.conditionsV6 } : {}),
+  };
+}
+
+/** Whether the spec has an address to forward to (an L2-only attachment has none). */
+export function hasContainerAddress(spec: PortmapSpec): boolean {
+  return spec.containerIPv4 !== undefined || spec.containerIPv6 !== undefined;
+}
+
+/** The conntrack entries a mapping change makes stale: its UDP host ports, in the pod's families. */
+export function udpFlushPlan(spec: PortmapSpec): UdpFlush {
+  const families = ([4, 6] as const).filter((f) => (f === 4 ? spec.containerIPv4 : spec.containerIPv6) !== undefined);
+  return { families, ports: spec.mappings.filter((m) => m.protocol === 'udp').map((m) => m.hostPort) };
+}
