@@ -1,9 +1,9 @@
 import type { AttachmentRequest, Result } from '../../lib/cni/index.ts';
 import { selectBackend, systemRunner } from '../../lib/firewall/index.ts';
 import { portmap } from '../../lib/firewall/portmap/index.ts';
-import { flushStaleUdp, installMappings } from './apply.ts';
+import { installMappings } from './apply.ts';
 import { parsePortmapConfig, requirePrevResult } from './config.ts';
-import { hasContainerAddress, planPortmap } from './plan.ts';
+import { hasContainerAddress, planPortmap, udpFlushPlan } from './plan.ts';
 
 /** ADD: DNAT rules for every mapping in one transaction, then pass prevResult through. */
 export async function add(req: AttachmentRequest): Promise<Result> {
@@ -12,8 +12,8 @@ export async function add(req: AttachmentRequest): Promise<Result> {
   if (!cfg.mappings.length) return prev;
   const spec = planPortmap(cfg, req, prev);
   if (!hasContainerAddress(spec)) return prev; // nothing on CNI_IFNAME to forward to
+  const flush = udpFlushPlan(spec);
   const backend = selectBackend(portmap, cfg.backend, systemRunner());
-  await installMappings(backend, cfg.stateDir, spec);
-  flushStaleUdp(spec);
+  await installMappings(backend, cfg.stateDir, spec, flush);
   return prev;
 }

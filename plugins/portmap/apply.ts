@@ -1,7 +1,9 @@
 import { ipToString } from '../../lib/addr/index.ts';
 import type { PortmapBackend, PortmapSpec } from '../../lib/firewall/portmap/index.ts';
-import { allowLocalhostTo, flushUdpConntrack } from '../../lib/link/index.ts';
-import { udpFlushPlan } from './plan.ts';
+import { type UdpFlush, allowLocalhostTo, flushUdpConntrack } from '../../lib/link/index.ts';
+import { runSteps } from '../../lib/cni/index.ts';
+import type { Owner } from '../../lib/core/index.ts';
+import type { TeardownPlan } from './plan.ts';
 import { removeState, saveState } from './state.ts';
 
 // The host changes of ADD and DEL, each taking the plan (a PortmapSpec) rather than a config.
@@ -12,10 +14,10 @@ function logLine(line: string): void {
 
 /**
  * Installs the rules in one firewall transaction and records them for DEL; with snat, lets
- * localhost reach the container's IPv4 address. A failure after the rules are in removes them
- * and the record again.
+ * localhost reach the container's IPv4 address; then drops the stale UDP flows. A failure
+ * after the rules are in removes them and the record again.
  */
-export async function installMappings(backend: PortmapBackend, stateDir: string, spec: PortmapSpec): Promise<void> {
+export async function installMappings(backend: PortmapBackend, stateDir: string, spec: PortmapSpec, flush: UdpFlush): Promise<void> {
   await backend.setup(spec);
   try {
     saveState(stateDir, spec, backend.name);
@@ -25,9 +27,16 @@ export async function installMappings(backend: PortmapBackend, stateDir: string,
     removeState(stateDir, spec);
     throw e;
   }
+  flushUdpConntrack(flush, logLine);
 }
 
-/** Drops the conntrack entries of the spec's UDP host ports, best effort (see lib/link). */
-export function flushStaleUdp(spec: PortmapSpec): void {
-  flushUdpConntrack(udpFlushPlan(spec), logLine);
+/**
+ * Removes the planned rules from each backend (every step runs; errors are joined), drops
+ * their UDP flows, then the record.
+ */
+export async function removeMappings(backends: readonly PortmapBackend[], plan: TeardownPlan, stateDir: string, owner: Owner): Promise<void> {
+  const target = plan.target;
+  await runSteps('portmap DEL', backends.map((b) => [`${b.name} teardown`, () => b.teardown(target)] as const));
+  if (plan.flush) flushUdpConntrack(plan.flush, logLine);
+  removeState(stateDir, owner);
 }

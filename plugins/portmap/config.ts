@@ -99,3 +99,12 @@ export function requirePrevResult(req: AttachmentRequest): Result {
   if (!prev) throw new CniError(ErrorCode.InvalidConfig, 'must be called as chained plugin', 'portmap needs prevResult: put it after an interface plugin such as bridge in a conflist');
   return prev;
 }
+
+/** prevResult if it is there and readable: a DEL must clean up even after a broken one. */
+export function optionalPrevResult(req: AttachmentRequest): Result | undefined {
+  try {
+    return parsePrevResult(req.config);
+  } catch {
+    return undefined;
+  }
+}

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCidr } from '../../lib/addr/index.ts';
 import type { Result } from '../../lib/cni/index.ts';
 import type { PortmapConfig } from './config.ts';
-import { containerAddresses, hasContainerAddress, planPortmap, udpFlushPlan } from './plan.ts';
+import { containerAddresses, hasContainerAddress, planPortmap, planTeardown, udpFlushPlan } from './plan.ts';
 
 const prev: Result = {
   cniVersion: '1.1.0',
@@ -60,5 +60,25 @@ describe('udpFlushPlan', () => {
   it('lists the UDP host ports in the families the pod has', () => {
     const spec = planPortmap(cfg, { containerId: 'c', ifname: 'eth0' }, { cniVersion: '1.1.0', ips: [{ address: '10.0.0.2/24' }] });
     expect(udpFlushPlan(spec)).toEqual({ families: [4], ports: [5353] });
+  });
+});
+
+describe('planTeardown', () => {
+  const who = { containerId: 'c1', ifname: 'eth0' };
+  it('removes what ADD recorded, in the recorded backend only', () => {
+    const spec = planPortmap(cfg, who, prev);
+    const plan = planTeardown(cfg, who, { backend: 'nftables', spec }, undefined);
+    expect(plan).toEqual({ target: spec, backend: 'nftables', flush: { families: [4, 6], ports: [5353] } });
+  });
+  it('without a record, plans from prevResult, or by owner when there is none', () => {
+    expect(planTeardown(cfg, who, undefined, prev)?.target).toEqual(planPortmap(cfg, who, prev));
+    expect(planTeardown(cfg, who, undefined, undefined)).toEqual({
+      target: { network: 'net', containerId: 'c1', ifname: 'eth0', mappings: cfg.mappings },
+      backend: undefined,
+      flush: undefined,
+    });
+  });
+  it('has nothing to remove without a record and without mappings', () => {
+    expect(planTeardown({ ...cfg, mappings: [] }, who, undefined, prev)).toBeUndefined();
   });
 });

@@ -1,7 +1,8 @@
 import { parseCidr } from '../../lib/addr/index.ts';
 import type { Result } from '../../lib/cni/index.ts';
 import type { Attachment } from '../../lib/core/index.ts';
-import type { ContainerAddress, PortmapSpec } from '../../lib/firewall/portmap/index.ts';
+import type { BackendName } from '../../lib/firewall/index.ts';
+import type { ContainerAddress, PortmapSpec, PortmapTeardownTarget } from '../../lib/firewall/portmap/index.ts';
 import type { UdpFlush } from '../../lib/link/index.ts';
 import type { PortmapConfig } from './config.ts';
 
@@ -54,4 +55,33 @@ export function hasContainerAddress(spec: PortmapSpec): boolean {
 export function udpFlushPlan(spec: PortmapSpec): UdpFlush {
   const families = ([4, 6] as const).filter((f) => (f === 4 ? spec.containerIPv4 : spec.containerIPv6) !== undefined);
   return { families, ports: spec.mappings.filter((m) => m.protocol === 'udp').map((m) => m.hostPort) };
+}
+
+/** What a DEL removes: the rules of `target`, in one backend or in every one in use. */
+export interface TeardownPlan {
+  readonly target: PortmapSpec | PortmapTeardownTarget;
+  /** The backend the ADD recorded; absent: every backend in use is asked. */
+  readonly backend: BackendName | undefined;
+  /** Present when the full spec is known: the UDP flows to forget. */
+  readonly flush: UdpFlush | undefined;
+}
+
+/**
+ * The DEL's plan: exactly what ADD recorded; else the mappings the runtime sent again, with
+ * prevResult's addresses or (without prevResult) found by owner; else nothing of ours.
+ */
+export function planTeardown(
+  cfg: PortmapConfig,
+  attachment: Attachment,
+  recorded: { backend: BackendName; spec: PortmapSpec } | undefined,
+  prev: Result | undefined,
+): TeardownPlan | undefined {
+  if (recorded) return { target: recorded.spec, backend: recorded.backend, flush: udpFlushPlan(recorded.spec) };
+  if (!cfg.mappings.length) return undefined;
+  if (prev) {
+    const spec = planPortmap(cfg, attachment, prev);
+    return { target: spec, backend: undefined, flush: udpFlushPlan(spec) };
+  }
+  const owner = { network: cfg.network, containerId: attachment.containerId, ifname: attachment.ifname };
+  return { target: { ...owner, mappings: cfg.mappings }, backend: undefined, flush: undefined };
 }
