@@ -7,7 +7,7 @@ import { AF_UNSPEC, IFLA_IFNAME, IFLA_INFO_KIND, IFLA_LINKINFO, NLM_F_CREATE, NL
 import { encodeIfInfoMsg } from './headers.ts';
 import { createBridge, createVeth, deleteLink, getLink, listLinks, setLink, setLinkDown, setLinkMaster } from './index.ts';
 import type { NetlinkSocket } from './socket.ts';
-import { type NamespacePair, ip, ipJson, isRoot, median, namespacePairNames, openNamespacePair, removeNamespacePair, thrown } from './test-namespaces.ts';
+import { type NamespacePair, ipJson, isRoot, median, namespacePairNames, openNamespacePair, removeNamespacePair, thrown } from './test-namespaces.ts';
 import { nestedAttr, stringAttr } from './wire.ts';
 
 const { H, C } = namespacePairNames();
