@@ -59,7 +59,7 @@ export function inspectPod(pod: Pod, cfg: TuningConfig, ifname: string): PodStat
 /**
  * Refuses, before anything changes, what the pod cannot take: a sysctl its namespace does not
  * own, an MTU outside the driver's range, link attributes without the link.
- * @throws CniError code 7 naming the key.
+ * @throws CniError code 7 naming the key; 999 when the link is missing (as Go's).
  */
 export function validateAgainstPod(cfg: TuningConfig, state: PodState, ifname: string): void {
   cfg.sysctls.forEach((s, i) => {
@@ -68,7 +68,7 @@ export function validateAgainstPod(cfg: TuningConfig, state: PodState, ifname: s
     if (refusal) throw refusal;
   });
   if (requestedSettings(cfg.link).length === 0) return;
-  if (!state.link) throw new CniError(ErrorCode.InvalidConfig, `interface ${ifname} not found in the pod`, 'tuning changes an interface made by the plugin before it in the chain (CNI_IFNAME)');
+  if (!state.link) throw new CniError(ErrorCode.Internal, `interface ${ifname} not found in the pod`, 'tuning changes an interface made by the plugin before it in the chain (CNI_IFNAME)');
   if (cfg.link.mtu !== undefined) {
     const refusal = mtuRefusal(cfg.link.mtu, state.link, cfg.sources.mtu ?? 'mtu');
     if (refusal) throw refusal;

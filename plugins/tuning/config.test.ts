@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type AttachmentRequest, CniError, type ConfigRequest, parseCniArgs } from '../../lib/cni/index.ts';
-import { parseTuningConfig, requirePrevResult } from './config.ts';
+import { parseDataDir, parseTuningConfig, requirePrevResult } from './config.ts';
 
 function req(extra: Record<string, unknown>, opts: { cniArgs?: string; ifname?: string; stdin?: string } = {}): AttachmentRequest {
   const config = { cniVersion: '1.1.0', name: 'net', type: 'tuning', ...extra };
@@ -110,5 +110,13 @@ describe('requirePrevResult', () => {
     expect(codeAndMsg(() => requirePrevResult(req({})))).toEqual({ code: 7, msg: 'required prevResult missing' });
     const prev = { cniVersion: '0.4.0', interfaces: [{ name: 'eth0', sandbox: '/x' }], ips: [{ version: '4', address: '10.0.0.2/24', interface: 0 }] };
     expect(requirePrevResult(req({ prevResult: prev })).ips?.[0]?.address).toBe('10.0.0.2/24');
+  });
+});
+
+describe('parseDataDir (DEL)', () => {
+  it('reads only dataDir, so a config ADD refused still deletes', () => {
+    expect(parseDataDir(req({ sysctl: { 'kernel.hostname': 'x' }, mtu: -1 }, { cniArgs: 'MAC=junk' }))).toBe('/run/cni/tuning');
+    expect(parseDataDir(req({ dataDir: '/tmp/t' }))).toBe('/tmp/t');
+    expect(codeAndMsg(() => parseDataDir(req({ dataDir: 5 })))).toEqual({ code: 7, msg: 'invalid dataDir 5' });
   });
 });

@@ -81,6 +81,19 @@ export function parseTuningConfig(req: AttachmentRequest): TuningConfig {
 }
 
 /**
+ * DEL's configuration: only where the backup is. The rest of the configuration does not
+ * matter to a DEL, and a key ADD refused must not make the DEL fail as well (a runtime would
+ * retry it for ever).
+ * @throws CniError code 7 when dataDir is given but not a path: the backup cannot be found then.
+ */
+export function parseDataDir(req: AttachmentRequest): string {
+  const dataDir = req.config.dataDir;
+  if (dataDir === undefined || dataDir === null || dataDir === '') return DEFAULT_DATA_DIR;
+  if (typeof dataDir !== 'string' || dataDir.includes('\0')) throw new CniError(ErrorCode.InvalidConfig, `invalid dataDir ${JSON.stringify(dataDir)}`, 'expected a path (a string without NUL)');
+  return dataDir;
+}
+
+/**
  * The interface plugin's result that ADD and CHECK work on.
  * @throws CniError code 7 when tuning is not chained after one (Go: "Required prevResult missing").
  */

@@ -2,7 +2,7 @@ import { type AttachmentRequest, CniError, ErrorCode } from '../../lib/cni/index
 import { getLink } from '../../lib/link/index.ts';
 import { loadBackup, openPodForDel, removeBackup, restoreLink } from './apply.ts';
 import { backupPath } from './backup.ts';
-import { parseTuningConfig } from './config.ts';
+import { parseDataDir } from './config.ts';
 
 function log(line: string): void {
   process.stderr.write(`tuning: ${line}\n`);
@@ -12,11 +12,11 @@ function log(line: string): void {
  * DEL: restore the attributes ADD saved (Go's or ours), then forget them. Sysctls are not
  * restored, as in Go: they belong to the pod's namespace, which goes with the pod. When the
  * namespace or the interface is gone there is nothing left to restore and the backup goes
- * too (Go leaves it behind); a backup that cannot be read is reported and removed.
+ * too (Go leaves it behind); a backup that cannot be read is reported and removed. Only
+ * dataDir is read from the configuration (see parseDataDir).
  */
 export async function del(req: AttachmentRequest): Promise<void> {
-  const cfg = parseTuningConfig(req);
-  const file = backupPath(cfg.dataDir, req.containerId, req.ifname);
+  const file = backupPath(parseDataDir(req), req.containerId, req.ifname);
   const saved = loadBackup(file);
   if (saved.kind === 'missing') return;
   if (saved.kind === 'unusable') {

@@ -161,6 +161,9 @@ describe.skipIf(!isRoot())('tuning plugin, built, chained after bridge', () => {
     expect(del.code, del.stdout).toBe(0);
     const noNetns = await env.run('DEL', env.conf({}), p, { netns: '' });
     expect(noNetns.code, noNetns.stdout).toBe(0);
+    // a configuration ADD refuses does not fail the DEL (a runtime would retry it for ever)
+    const refusedConfig = await env.run('DEL', env.conf({ sysctl: { 'kernel.hostname': 'x' }, mtu: -1 }), p, { netns: '', args: 'MAC=junk' });
+    expect(refusedConfig.code, refusedConfig.stdout).toBe(0);
     expect(env.backups()).not.toContain(`${p.containerId}_eth0.json`);
   });
 
