@@ -46,7 +46,7 @@ export interface TuningEnv {
   /** A tuning config (network "net", dataDir private) with prevResult when given. */
   conf(extra: Record<string, unknown>, p?: TunedPod, version?: string): Record<string, unknown>;
   /** Runs tuning (ours unless `binary`) for the pod's eth0 inside the node. */
-  run(command: string, config: Record<string, unknown>, p: TunedPod, opts?: { binary?: string; args?: string; env?: Record<string, string>; netns?: string }): Promise<PluginOutcome>;
+  run(command: string, config: Record<string, unknown>, p: TunedPod, opts?: { binary?: string; args?: string; env?: Record<string, string>; netns?: string; ifname?: string }): Promise<PluginOutcome>;
   /** The files of the dataDir. */
   backups(): string[];
   dispose(): void;
@@ -90,7 +90,7 @@ export function createTuningEnv(purpose: string): TuningEnv {
         config,
         containerId: p.containerId,
         netns: opts.netns ?? p.pod.path,
-        ifname: 'eth0',
+        ifname: opts.ifname ?? 'eth0',
         node,
         path: DIST_BIN,
         ...(opts.args !== undefined ? { args: opts.args } : {}),

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isRoot, removeAllNamespaces } from '../../lib/testing/index.ts';
+import { ipJson, isRoot, removeAllNamespaces } from '../../lib/testing/index.ts';
 import { type TuningEnv, createTuningEnv } from './test-env.ts';
 
 // The built tuning plugin chained after our bridge + host-local, in a throwaway node and pods:
@@ -135,6 +135,22 @@ describe.skipIf(!isRoot())('tuning plugin, built, chained after bridge', () => {
     expect(r.json).toMatchObject({ code: 7, msg: 'invalid sysctl value "not numbers" for net.ipv4.ip_local_port_range' });
     expect([p.sysctl('net.ipv4.conf.eth0.arp_filter'), p.sysctl('net.core.somaxconn')]).toEqual(before);
     p.pod.remove();
+  });
+
+  it('a failed ADD puts back the link attributes it had set and the backup file (an MTU the kernel refuses)', async () => {
+    const p = await env.attach('undolink');
+    // a macvlan reports 68-65535 but refuses an MTU above its lower device's: the MAC is set by then
+    p.pod.exec(['ip', 'link', 'add', 'low0', 'type', 'veth', 'peer', 'name', 'low1']);
+    p.pod.exec(['ip', 'link', 'add', 'mv0', 'link', 'low0', 'type', 'macvlan', 'mode', 'bridge']);
+    const link = () => ipJson<{ address: string; mtu: number; flags: string[] }[]>(p.pod, ['link', 'show', 'mv0'])[0];
+    const before = link();
+    const somaxconn = p.sysctl('net.core.somaxconn');
+    const r = await env.run('ADD', env.conf({ sysctl: { 'net.core.somaxconn': '99' }, mac: MAC, promisc: true, mtu: 9000 }, p), p, { ifname: 'mv0' });
+    expect(r.code).toBe(1);
+    expect(r.json).toMatchObject({ code: 999, msg: expect.stringContaining('mv0: failed to set mtu 9000') });
+    expect(link()).toEqual(before);
+    expect(p.sysctl('net.core.somaxconn')).toBe(somaxconn);
+    expect(env.backups()).not.toContain(`${p.containerId}_mv0.json`);
   });
 
   it('enforces the allowlist file when it exists (its path set for the test)', async () => {
