@@ -183,6 +183,12 @@ describe.skipIf(!isRoot())('tuning plugin, built, chained after bridge', () => {
     expect(env.backups()).not.toContain(`${p.containerId}_eth0.json`);
   });
 
+  it('CHECK refuses, as ADD, a sysctl that is not the pod namespace\'s (code 7)', async () => {
+    const p = await env.attach('checkbad');
+    const r = await env.run('CHECK', env.conf({ sysctl: { 'net.core.netdev_max_backlog': '1000' } }, p), p);
+    expect(r.json).toMatchObject({ code: 7, msg: 'invalid sysctl key "net.core.netdev_max_backlog"' });
+  });
+
   it('requires prevResult for ADD and CHECK, as Go', async () => {
     const p = await env.attach('noprev');
     const r = await env.run('ADD', env.conf({ mtu: 1400 }), p);
