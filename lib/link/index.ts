@@ -24,6 +24,8 @@ export { bringLoopbackUp, checkLoopbackUp, takeLoopbackDown } from './loopback.t
 export { flushUdpConntrack } from './conntrack.ts';
 export type { UdpFlush } from './conntrack.ts';
 export { ensureSysctl, trySysctl } from './sysctl.ts';
+export { LINK_SETTING_ORDER, currentLinkSettings, probeSysctls, setLinkSetting, writeSysctlIn } from './tuning.ts';
+export type { LinkSetting, LinkSettings, NetSysctl, NetSysctlState } from './tuning.ts';
 export { randomHex, randomMac, randomVethName } from './random.ts';
 export { ifnameTaken } from './errors.ts';
 // The primitives a plugin uses as they are: sockets, lookups and deletion.

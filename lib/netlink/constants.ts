@@ -69,6 +69,7 @@ export const IFF_BROADCAST = 0x2;
 export const IFF_LOOPBACK = 0x8;
 export const IFF_RUNNING = 0x40;
 export const IFF_PROMISC = 0x100;
+export const IFF_ALLMULTI = 0x200;
 export const IFF_MULTICAST = 0x1000;
 export const IFF_LOWER_UP = 0x10000;
 
@@ -88,6 +89,8 @@ export const IFLA_NET_NS_FD = 28;
 export const IFLA_EXT_MASK = 29;
 export const IFLA_PROMISCUITY = 30;
 export const IFLA_LINK_NETNSID = 37;
+export const IFLA_MIN_MTU = 50;
+export const IFLA_MAX_MTU = 51;
 
 export const IFLA_INFO_KIND = 1;
 export const IFLA_INFO_DATA = 2;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   AF_UNSPEC,
+  IFF_ALLMULTI,
   IFF_LOWER_UP,
   IFF_PROMISC,
   IFF_UP,
@@ -12,8 +13,11 @@ import {
   IFLA_LINK_NETNSID,
   IFLA_LINKINFO,
   IFLA_MASTER,
+  IFLA_MAX_MTU,
+  IFLA_MIN_MTU,
   IFLA_MTU,
   IFLA_OPERSTATE,
+  IFLA_TXQLEN,
   NETLINK_ROUTE,
   RTM_DELLINK,
   RTM_GETLINK,
@@ -61,11 +65,18 @@ describe('parseLink', () => {
       up: true,
       lowerUp: true,
       promisc: true,
+      allmulti: false,
       operstate: 'up',
       link: 2,
       linkNetnsId: 0,
       type: 1,
     });
+  });
+
+  it('decodes allmulti, the transmit queue length and the driver MTU range', () => {
+    const buf = newlink(1, 9, [stringAttr(IFLA_IFNAME, 'eth0'), u32Attr(IFLA_TXQLEN, 321), u32Attr(IFLA_MIN_MTU, 68), u32Attr(IFLA_MAX_MTU, 65535)], IFF_ALLMULTI);
+    const parsed = parseLink({ type: RTM_NEWLINK, flags: 0, seq: 1, pid: 0, payload: buf.subarray(16) });
+    expect(parsed).toMatchObject({ allmulti: true, promisc: false, txQueueLen: 321, minMtu: 68, maxMtu: 65535 });
   });
 
   it('leaves optional fields undefined for a bare device and ignores a negative netns id', () => {
@@ -103,6 +114,14 @@ describe('setLink', () => {
     expect(readU32(attrs.get(IFLA_MTU))).toBe(1400);
     expect(attrs.get(IFLA_ADDRESS)?.toString('hex')).toBe('020000000001');
     expect(readU32(attrs.get(IFLA_MASTER))).toBe(3);
+  });
+
+  it('sets allmulti through ifi_change and the queue length as IFLA_TXQLEN', () => {
+    const { sock, sent } = kernel((req) => [fakeAck(req)]);
+    setLink(sock, 5, { allmulti: true, txQueueLen: 0 });
+    const ifi = decodeIfInfoMsg(sent[0]?.payload ?? Buffer.alloc(16));
+    expect(ifi).toMatchObject({ flags: IFF_ALLMULTI, change: IFF_ALLMULTI });
+    expect(readU32(attrMap(sent[0]?.payload.subarray(IFINFOMSG_LEN) ?? Buffer.alloc(0)).get(IFLA_TXQLEN))).toBe(0);
   });
 
   it('releases from the master with IFLA_MASTER 0 and leaves flags alone', () => {

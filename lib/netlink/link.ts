@@ -2,6 +2,7 @@ import { ENODEV } from '../sys/index.ts';
 import { bytesToMac, macToBytes } from './mac.ts';
 import {
   AF_UNSPEC,
+  IFF_ALLMULTI,
   IFF_LOWER_UP,
   IFF_PROMISC,
   IFF_UP,
@@ -14,8 +15,11 @@ import {
   IFLA_LINK_NETNSID,
   IFLA_LINKINFO,
   IFLA_MASTER,
+  IFLA_MAX_MTU,
+  IFLA_MIN_MTU,
   IFLA_MTU,
   IFLA_OPERSTATE,
+  IFLA_TXQLEN,
   RTEXT_FILTER_SKIP_STATS,
   RTM_DELLINK,
   RTM_GETLINK,
@@ -55,7 +59,15 @@ export interface Link {
   readonly up: boolean;
   /** Carrier present (IFF_LOWER_UP). */
   readonly lowerUp: boolean;
+  /** Promiscuous mode as set by a user (IFF_PROMISC of the reported flags, not the promiscuity count). */
   readonly promisc: boolean;
+  /** All-multicast mode as set by a user (IFF_ALLMULTI). */
+  readonly allmulti: boolean;
+  /** IFLA_TXQLEN: the transmit queue length. */
+  readonly txQueueLen: number | undefined;
+  /** IFLA_MIN_MTU / IFLA_MAX_MTU: the driver's MTU range (max 0: no upper limit); undefined on kernels before 4.19. */
+  readonly minMtu: number | undefined;
+  readonly maxMtu: number | undefined;
   readonly operstate: OperState;
   /** IFLA_LINK: for a veth, the peer's ifindex (in the netns named by `linkNetnsId` if set). */
   readonly link: number | undefined;
@@ -69,7 +81,10 @@ export interface Link {
 export interface LinkChanges {
   readonly up?: boolean;
   readonly promisc?: boolean;
+  readonly allmulti?: boolean;
   readonly mtu?: number;
+  /** IFLA_TXQLEN. */
+  readonly txQueueLen?: number;
   readonly mac?: string;
   /** ifindex of the new master, or null to release the link from its master. */
   readonly master?: number | null;
@@ -111,6 +126,10 @@ export function parseLink(msg: NlMessage): Link {
     up: (ifi.flags & IFF_UP) !== 0,
     lowerUp: (ifi.flags & IFF_LOWER_UP) !== 0,
     promisc: (ifi.flags & IFF_PROMISC) !== 0,
+    allmulti: (ifi.flags & IFF_ALLMULTI) !== 0,
+    txQueueLen: readU32(attrs.get(IFLA_TXQLEN)),
+    minMtu: readU32(attrs.get(IFLA_MIN_MTU)),
+    maxMtu: readU32(attrs.get(IFLA_MAX_MTU)),
     operstate: OPER_STATES[readU8(attrs.get(IFLA_OPERSTATE)) ?? 0] ?? 'unknown',
     link: readU32(attrs.get(IFLA_LINK)),
     linkNetnsId: readLinkNetnsId(attrs.get(IFLA_LINK_NETNSID)),
@@ -184,8 +203,13 @@ export function setLink(sock: NetlinkSocket, ref: LinkRef, changes: LinkChanges)
     change |= IFF_PROMISC;
     if (changes.promisc) flags |= IFF_PROMISC;
   }
+  if (changes.allmulti !== undefined) {
+    change |= IFF_ALLMULTI;
+    if (changes.allmulti) flags |= IFF_ALLMULTI;
+  }
   if (changes.name !== undefined) attrs.push(stringAttr(IFLA_IFNAME, changes.name));
   if (changes.mtu !== undefined) attrs.push(u32Attr(IFLA_MTU, changes.mtu));
+  if (changes.txQueueLen !== undefined) attrs.push(u32Attr(IFLA_TXQLEN, changes.txQueueLen));
   if (changes.mac !== undefined) attrs.push(bytesAttr(IFLA_ADDRESS, macToBytes(changes.mac)));
   if (changes.master !== undefined) attrs.push(u32Attr(IFLA_MASTER, changes.master ?? 0));
   sock.request({
