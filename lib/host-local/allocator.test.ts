@@ -134,6 +134,18 @@ describe('allocate', () => {
     expect(err.message).toBe('failed to allocate for range 1: no IP addresses available in range set: 10.3.0.1-10.3.0.2');
     expect([...store.entries().keys()]).toEqual(['10.3.0.2']);
   });
+
+  it('reserves nothing at all when the known entries show a later set cannot succeed', () => {
+    const full = set({ subnet: '10.3.0.0/30' });
+    const store = new MemoryStore([['10.3.0.2', { containerId: 'other', ifname: 'eth0' }]]);
+    const tries: string[] = [];
+    const reserve = store.reserve.bind(store);
+    store.reserve = (ip, owner, i) => (tries.push(ip), reserve(ip, owner, i));
+    expect(thrown(() => allocOne(store, [net, full], A)).message).toMatch(/range 1: no IP addresses available/);
+    expect(thrown(() => allocOne(store, [net, net], A, ['10.1.0.1'])).message).toMatch(/range 0: requested ip 10.1.0.1 is subnet's gateway/);
+    expect(tries).toEqual([]);
+    expect(store.lastReserved(0)).toBeUndefined();
+  });
 });
 
 describe('findHeld and releaseAttachment', () => {

@@ -1,6 +1,6 @@
 import { type Ip, ipEquals, ipToString, tryParseIp, unmapIPv4 } from '../addr/index.ts';
 import { type Range, rangeContains } from './range.ts';
-import { type RangeSet, rangeFor, rangeSetContains, rangeSetToString } from './range-set.ts';
+import { type RangeSet, rangeFor, rangeSetCapacity, rangeSetContains, rangeSetToString } from './range-set.ts';
 import type { Attachment } from '../core/index.ts';
 import type { Holder, Store } from './store.ts';
 
@@ -123,26 +123,62 @@ function allocateFromSet(store: Store, set: RangeSet, index: number, req: Alloca
 }
 
 /**
+ * The reasons allocateFromSet would fail that the known entries already show (duplicate
+ * attachment, requested address taken or a gateway, no free address), checked for every
+ * set before anything is reserved: an ADD that cannot succeed then writes nothing.
+ */
+function precheckSet(store: Store, set: RangeSet, req: AllocationRequest, requested: Ip | undefined): void {
+  const held = holdersMatching(store, (h) => h.containerId === req.owner.containerId && (h.ifname === req.owner.ifname || h.ifname === undefined));
+  const dup = held.find((h) => rangeSetContains(set, h.ip));
+  if (dup) throw new AllocationError(`${dup.name} has been allocated to ${req.owner.containerId}, duplicate allocation is not allowed`);
+  const taken = store.entries();
+  if (requested) {
+    const text = ipToString(requested);
+    if (ipEquals(requested, (rangeFor(set, requested) as Range).gateway)) throw new AllocationError(`requested ip ${text} is subnet's gateway`);
+    if (taken.has(text)) throw new AllocationError(`requested IP address ${text} is not available in range set ${rangeSetToString(set)}`);
+    return;
+  }
+  // Fewer entries than the set has addresses: one is free, no need to look (the common case).
+  if (BigInt(taken.size) < rangeSetCapacity(set)) return;
+  for (const { ip } of candidates(set, undefined)) if (!taken.has(ipToString(ip))) return;
+  throw new AllocationError(`no IP addresses available in range set: ${rangeSetToString(set)}`);
+}
+
+/** Which requested address (if any) each set serves: the first set that may hand it out. */
+function assignRequested(sets: readonly RangeSet[], requested: readonly Ip[]): { perSet: (Ip | undefined)[]; unserved: Ip[] } {
+  const pending = [...requested];
+  const perSet = sets.map((set) => {
+    const at = pending.findIndex((ip) => rangeSetContains(set, ip));
+    return at >= 0 ? pending.splice(at, 1)[0] : undefined;
+  });
+  return { perSet, unserved: pending };
+}
+
+const inRange = <T>(i: number, fn: () => T): T => {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof AllocationError) throw new AllocationError(`failed to allocate for range ${i}: ${e.message}`);
+    throw e;
+  }
+};
+
+/**
  * Allocates one address from every range set, in order, honouring requested addresses (each
- * goes to the first set that may hand it out). On any failure, releases what this call
- * already reserved, so an ADD takes all its addresses or none.
+ * goes to the first set that may hand it out). Fails before reserving anything when the known
+ * entries show it cannot succeed; on a later failure (entries found stale), releases what this
+ * call already reserved, so an ADD takes all its addresses or none.
  * @throws {AllocationError} naming the range set index and the reason.
  */
 export function allocate(store: Store, sets: readonly RangeSet[], req: AllocationRequest): Allocation[] {
-  const pending = [...req.requested];
+  const { perSet, unserved } = assignRequested(sets, req.requested);
+  sets.forEach((set, i) => inRange(i, () => precheckSet(store, set, req, perSet[i])));
+  if (unserved.length) throw new AllocationError(`failed to allocate all requested IPs: ${unserved.map(ipToString).join(' ')}`);
   const done: Allocation[] = [];
   try {
     sets.forEach((set, i) => {
-      const at = pending.findIndex((ip) => rangeSetContains(set, ip));
-      const requested = at >= 0 ? pending.splice(at, 1)[0] : undefined;
-      try {
-        done.push(allocateFromSet(store, set, i, req, requested));
-      } catch (e) {
-        if (e instanceof AllocationError) throw new AllocationError(`failed to allocate for range ${i}: ${e.message}`);
-        throw e;
-      }
+      done.push(inRange(i, () => allocateFromSet(store, set, i, req, perSet[i])));
     });
-    if (pending.length) throw new AllocationError(`failed to allocate all requested IPs: ${pending.map(ipToString).join(' ')}`);
     return done;
   } catch (e) {
     const holder = { containerId: req.owner.containerId, ifname: req.owner.ifname };

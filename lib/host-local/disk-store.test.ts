@@ -33,14 +33,14 @@ beforeEach(() => {
 afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('withDiskStore: the Go on-disk format', () => {
-  it('writes <ip> = "<id>\\r\\n<ifname>", last_reserved_ip.<i> without newline, lock; modes 0755/0600', () => {
+  it('writes <ip> = "<id>\\r\\n<ifname>", last_reserved_ip.<i> without newline, lock; modes 0700/0600', () => {
     expect(add(A, [NET, V6])).toEqual(['10.1.0.2', '2001:db8::2']);
     expect(readFileSync(join(dir, '10.1.0.2'), 'latin1')).toBe('ctr-a\r\neth0');
     expect(readFileSync(join(dir, '2001:db8::2'), 'latin1')).toBe('ctr-a\r\neth0');
     expect(readFileSync(join(dir, 'last_reserved_ip.0'), 'latin1')).toBe('10.1.0.2');
     expect(readFileSync(join(dir, 'last_reserved_ip.1'), 'latin1')).toBe('2001:db8::2');
     expect(names()).toEqual([INDEX_FILE, '10.1.0.2', '2001:db8::2', 'last_reserved_ip.0', 'last_reserved_ip.1', 'lock']);
-    expect(mode(dir)).toBe(0o755);
+    expect(mode(dir)).toBe(0o700);
     for (const f of ['10.1.0.2', '2001:db8::2', 'last_reserved_ip.0', 'lock']) expect(mode(join(dir, f))).toBe(0o600);
     // Each reservation is its own inode: the temporary link is gone.
     expect(statSync(join(dir, '10.1.0.2')).nlink).toBe(1);

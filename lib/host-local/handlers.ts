@@ -11,10 +11,31 @@ import {
 } from '../cni/index.ts';
 import { type Allocation, AllocationError, allocate, findHeld, releaseAttachment } from './allocator.ts';
 import { parseConfig, parseStoreLocation } from './config.ts';
-import { withDiskStore } from './with-disk-store.ts';
+import { type DiskStoreOptions, withDiskStore } from './with-disk-store.ts';
+import { join } from 'node:path';
+import { writeAll } from '../sys/index.ts';
+import { PlantedEntryError } from '../sys/state-file.ts';
+import type { StoreLocation } from './config.ts';
+import type { Store } from './store.ts';
 import { loadResolvConf } from './dns.ts';
 import { rangeSetContains, rangeSetToString } from './range-set.ts';
 import { collectGarbage, exhaustedRangeSets } from './usage.ts';
+
+/**
+ * withDiskStore, with a planted network directory or lock reported as an I/O failure (code
+ * 5) naming the path: nothing was followed or written.
+ */
+function withStore<T>(location: StoreLocation, fn: (store: Store) => T, options?: DiskStoreOptions): T {
+  try {
+    return withDiskStore(location, fn, options);
+  } catch (e) {
+    throw withStoreError(e);
+  }
+}
+
+function withStoreError(e: unknown): unknown {
+  return e instanceof PlantedEntryError ? new CniError(ErrorCode.IoFailure, `host-local: ${e.message}`) : e;
+}
 
 function toIpConfig(a: Allocation): { address: string; gateway: string } {
   return { address: `${ipToString(a.ip)}/${a.range.subnet.prefix}`, gateway: ipToString(a.range.gateway) };
@@ -26,7 +47,10 @@ async function add(req: AttachmentRequest): Promise<Result> {
   const dns = conf.resolvConf === undefined ? undefined : loadResolvConf(conf.resolvConf);
   let allocations: Allocation[];
   try {
-    allocations = withDiskStore(conf, (store) => allocate(store, conf.rangeSets, { owner: req, requested: conf.requestedIps }));
+    allocations = withStore(conf, (store) => {
+      store.reclaimDamaged();
+      return allocate(store, conf.rangeSets, { owner: req, requested: conf.requestedIps });
+    });
   } catch (e) {
     if (e instanceof AllocationError) throw new CniError(ErrorCode.Internal, e.message);
     throw e;
@@ -39,12 +63,27 @@ async function add(req: AttachmentRequest): Promise<Result> {
 
 /**
  * DEL: releases whatever the attachment holds (legacy id-only files when it holds nothing
- * else). Unknown attachments, a missing directory and ranges that no longer validate are
- * all fine: DEL must always be able to clean up.
+ * else), and reservation files that name nobody (see DiskStore.reclaimDamaged): a runtime's
+ * DEL after an ADD killed mid-write frees its address without waiting for a GC. Unknown
+ * attachments, a missing directory and ranges that no longer validate are all fine: DEL must
+ * always be able to clean up. A planted network directory or lock holds nothing of ours:
+ * it is named on stderr and DEL succeeds.
  */
 async function del(req: AttachmentRequest): Promise<void> {
   const location = parseStoreLocation(req.config);
-  withDiskStore(location, (store) => releaseAttachment(store, req), { create: false, retryStale: true });
+  try {
+    withDiskStore(
+      location,
+      (store) => {
+        releaseAttachment(store, req);
+        store.reclaimDamaged();
+      },
+      { create: false, retryStale: true },
+    );
+  } catch (e) {
+    if (!(e instanceof PlantedEntryError) || e.path !== join(location.dataDir, location.network)) throw withStoreError(e);
+    writeAll(2, `host-local: ${e.message}; nothing of this network can be released there\n`);
+  }
 }
 
 function prevResultIps(req: AttachmentRequest): Ip[] {
@@ -66,7 +105,7 @@ function prevResultIps(req: AttachmentRequest): Ip[] {
 async function check(req: AttachmentRequest): Promise<void> {
   const conf = parseConfig(req.config, req.cniVersion, req.args);
   const expected = prevResultIps(req).filter((ip) => conf.rangeSets.some((set) => rangeSetContains(set, ip)));
-  withDiskStore(
+  withStore(
     conf,
     (store) => {
       const held = findHeld(store, req);
@@ -92,7 +131,7 @@ async function gc(req: GcRequest): Promise<void> {
   const valid = req.validAttachments;
   if (valid === undefined) return;
   const location = parseStoreLocation(req.config);
-  const outcome = withDiskStore(location, (store) => collectGarbage(store, valid), { create: false, rescan: true });
+  const outcome = withStore(location, (store) => collectGarbage(store, valid), { create: false, rescan: true });
   if (outcome.errors.length) {
     throw new CniError(
       ErrorCode.Internal,
@@ -105,7 +144,7 @@ async function gc(req: GcRequest): Promise<void> {
 /** STATUS: fine while every range set has a free address; code 50 naming the ones without. */
 async function status(req: ConfigRequest): Promise<void> {
   const conf = parseConfig(req.config, req.cniVersion);
-  const exhausted = withDiskStore(conf, (store) => exhaustedRangeSets(store, conf.rangeSets), { create: false });
+  const exhausted = withStore(conf, (store) => exhaustedRangeSets(store, conf.rangeSets), { create: false });
   const first = exhausted[0];
   if (first === undefined) return;
   const names = exhausted.map((i) => `${i} (${rangeSetToString(conf.rangeSets[i] ?? [])})`);

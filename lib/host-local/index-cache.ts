@@ -15,9 +15,13 @@
 // length, so a process killed mid-write leaves a header that does not match. It also names
 // the kernel's boot id: after a power loss, when unsynced pages may be lost in any order,
 // the first run of the new boot rebuilds the cache.
-import { closeSync, constants, ftruncateSync, openSync, readFileSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, ftruncateSync, lstatSync, openSync, readFileSync, readSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Holder } from './store.ts';
+
+/** Names damage on stderr: the path and what is wrong with it (see reservation-files.ts). */
+type ReportDamage = (path: string, problem: string) => void;
+const NO_REPORT: ReportDamage = () => {};
 
 /** The cache's file name: a dotfile, which is not an IP, so no reservation scan counts it. */
 export const INDEX_FILE = '.cni-ts-index';
@@ -25,6 +29,10 @@ export const INDEX_FILE = '.cni-ts-index';
 export const TEMP_PREFIX = '.tmp-';
 
 const HEADER_SIZE = 160;
+/** ~100 bytes per line: room for 300,000 reservations; a bigger file is damage, not read. */
+const MAX_INDEX_BYTES = 32 << 20;
+/** Never through a symbolic link, never blocking on a fifo (see reservation-files.ts). */
+const NOFOLLOW = constants.O_NOFOLLOW | constants.O_NONBLOCK;
 const HEADER = /^cni-ts-host-local-index 3 (\S+) (\d+) (\d+) (\d+) (\d+) *\n$/;
 /** Timestamps pass through a double on the way to utimes(2); allow for its rounding. */
 const TOLERANCE_NS = 2000n;
@@ -135,16 +143,68 @@ export function dirState(dir: string): DirState {
   return { bootId: bootId(), dev: st.dev, ino: st.ino, mtimeNs: st.mtimeNs };
 }
 
-/** The cache when it exists and the directory is unchanged since it was written. */
-export function loadIndex(dir: string, state: DirState): LoadedIndex | undefined {
-  let text: string;
+/**
+ * The cache file's text; undefined when it is missing or unusable (what is wrong, other
+ * than being missing, is reported: a planted entry, a size no cache reaches).
+ */
+function readIndexText(path: string, report: ReportDamage): string | undefined {
+  let fd: number;
   try {
-    text = readFileSync(join(dir, INDEX_FILE), 'utf8');
-  } catch {
+    fd = openSync(path, constants.O_RDONLY | NOFOLLOW);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') report(path, 'a symlink stands where the owner cache was expected; not following it (remove it), reading the reservation files instead');
+    else if (code !== 'ENOENT') report(path, `owner cache cannot be opened (${code}); reading the reservation files instead`);
     return undefined;
   }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) {
+      const kind = st.isDirectory() ? 'directory' : st.isFIFO() ? 'fifo' : st.isSocket() ? 'socket' : 'device';
+      report(path, `a ${kind} stands where the owner cache was expected; not reading it (remove it), reading the reservation files instead`);
+      return undefined;
+    }
+    if (st.size > MAX_INDEX_BYTES) {
+      report(path, `owner cache of ${st.size} bytes is larger than any cache host-local writes; ignoring it and rebuilding it from the reservation files`);
+      return undefined;
+    }
+    const buf = Buffer.allocUnsafe(st.size);
+    let off = 0;
+    while (off < st.size) {
+      const n = readSync(fd, buf, off, st.size - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    return buf.toString('utf8', 0, off);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** What is wrong with a cache text that parseIndex rejected, in words for stderr. */
+function indexDamage(text: string): string {
+  if (text.length === 0) return 'owner cache is empty';
+  const m = HEADER.exec(text.slice(0, HEADER_SIZE));
+  if (!m) return 'owner cache has a garbage header';
+  const body = Buffer.byteLength(text) - HEADER_SIZE;
+  if (body !== Number(m[5])) return `owner cache body is ${Math.max(body, 0)} bytes but its header says ${m[5]} (truncated or half-written)`;
+  return 'owner cache holds a malformed line';
+}
+
+/**
+ * The cache when it exists and the directory is unchanged since it was written. A damaged
+ * cache is reported and ignored: the files are the truth, and a run that changes something
+ * rewrites the cache.
+ */
+export function loadIndex(dir: string, state: DirState, report: ReportDamage = NO_REPORT): LoadedIndex | undefined {
+  const path = join(dir, INDEX_FILE);
+  const text = readIndexText(path, report);
+  if (text === undefined) return undefined;
   const parsed = parseIndex(text);
-  if (!parsed) return undefined;
+  if (!parsed) {
+    report(path, `${indexDamage(text)}; reading the reservation files instead`);
+    return undefined;
+  }
   const h = parsed.header;
   if (h.bootId !== state.bootId || h.dev !== state.dev || h.ino !== state.ino || !stampMatches(state.mtimeNs, h.stampUs)) return undefined;
   return parsed.index;
@@ -152,8 +212,10 @@ export function loadIndex(dir: string, state: DirState): LoadedIndex | undefined
 
 /** Removes the cache, so that the next run rebuilds it from the files. */
 export function dropIndex(dir: string): void {
+  const path = join(dir, INDEX_FILE);
   try {
-    unlinkSync(join(dir, INDEX_FILE));
+    // Only our own regular file: a planted entry is reported by whoever meets it, and left.
+    if (lstatSync(path).isFile()) unlinkSync(path);
   } catch {
     // already gone
   }
@@ -169,12 +231,13 @@ export function saveIndex(dir: string, entries: ReadonlyMap<string, Holder>, app
   let fd: number | undefined;
   try {
     // Opening creates the file the first time: a directory change, so it comes first.
-    fd = openSync(join(dir, INDEX_FILE), constants.O_WRONLY | constants.O_CREAT, 0o600);
+    // O_NOFOLLOW: never through a planted link; ftruncate fails on a planted fifo or device.
+    fd = openSync(join(dir, INDEX_FILE), constants.O_WRONLY | constants.O_CREAT | NOFOLLOW, 0o600);
     const state = dirState(dir);
     const start = append ? append.bodyLength : 0;
     const body = Buffer.from(append ? append.journal : snapshot(entries));
-    writeSync(fd, body, 0, body.length, HEADER_SIZE + start);
     ftruncateSync(fd, HEADER_SIZE + start + body.length);
+    writeSync(fd, body, 0, body.length, HEADER_SIZE + start);
     // A second in the past, with random microseconds: no later change can produce it.
     const stampUs = BigInt(Date.now() - 1000) * 1000n + BigInt(1 + Math.floor(Math.random() * 998));
     const seconds = Number(stampUs) / 1e6;
@@ -183,7 +246,7 @@ export function saveIndex(dir: string, entries: ReadonlyMap<string, Holder>, app
     writeSync(fd, headerText(header), 0, 'latin1');
     if (stampMatches(statSync(dir, { bigint: true }).mtimeNs, stampUs)) return true;
   } catch {
-    // fall through: no usable cache
+    // fall through: no usable cache (a planted entry was reported when it was read)
   } finally {
     if (fd !== undefined) closeSync(fd);
   }

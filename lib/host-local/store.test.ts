@@ -15,6 +15,10 @@ describe('parseHolder', () => {
     ['abc\r\neth0\r\nmore', null],
     ['a b\r\neth0', null],
     ['{"kind":"host-local-v1"}', { containerId: '{"kind":"host-local-v1"}' }],
+    ['\0\0\0\0', null], // zeros a power loss left where the text was
+    ['abc\r\neth\x01', null],
+    ['\ufffd\ufffd', null], // invalid UTF-8 read back
+    ['abc\x7f', null],
   ])('%j', (content, want) => {
     expect(parseHolder(content)).toEqual(want);
   });

@@ -31,17 +31,24 @@ export interface Store {
   release(ip: string, holder: Holder): boolean;
   /** The IP text last reserved from range set `rangeIndex`, if recorded. */
   lastReserved(rangeIndex: number): string | undefined;
+  /**
+   * Releases reservations that name no container (empty or garbage files) once they are old
+   * enough that no writer can still be filling them in; returns the IPs released.
+   */
+  reclaimDamaged(): string[];
 }
 
 /**
  * Parses a reservation file the way the Go plugin matches it (whitespace-trimmed content):
- * "<containerID>\r\n<ifname>", or a legacy "<containerID>"; anything else holds the IP for nobody we can name.
+ * "<containerID>\r\n<ifname>", or a legacy "<containerID>"; anything else holds the IP for
+ * nobody we can name. Control characters and invalid UTF-8 (zeros left by a power loss,
+ * binary garbage) never belong to a container ID or an interface name.
  */
 export function parseHolder(content: string): Holder {
   const text = content.trim();
-  const m = /^(\S+)\r\n(\S+)$/.exec(text);
+  const m = /^([^\s\x00-\x1f\x7f\ufffd]+)\r\n([^\s\x00-\x1f\x7f\ufffd]+)$/.exec(text);
   if (m) return { containerId: m[1] as string, ifname: m[2] as string };
-  if (/^\S+$/.test(text)) return { containerId: text };
+  if (/^[^\s\x00-\x1f\x7f\ufffd]+$/.test(text)) return { containerId: text };
   return null;
 }
 
@@ -85,6 +92,11 @@ export class MemoryStore implements Store {
 
   lastReserved(rangeIndex: number): string | undefined {
     return this.#last.get(rangeIndex);
+  }
+
+  /** Memory has no damaged files: nothing to reclaim. */
+  reclaimDamaged(): string[] {
+    return [];
   }
 
   /** Test helper: pretend an earlier run reserved `ip` last for range set `rangeIndex`. */
