@@ -1,4 +1,5 @@
 import type { Family } from '../../addr/index.ts';
+import { withNetnsMutex } from '../../sys/index.ts';
 import { FirewallCheckError } from '../errors.ts';
 import { type IptablesBinaries, iptablesBinaries } from '../iptables-binaries.ts';
 import { NOT_INSTALLED, chainAbsent, eachFamily } from '../iptables-output.ts';
@@ -38,7 +39,16 @@ export function iptablesForward(runner: CommandRunner, options: IptablesForwardO
     return r.stdout;
   }
 
-  async function setupFamily(spec: ForwardSpec, f: Family): Promise<void> {
+  /**
+   * Listing and restore are two steps: two ADDs between them would both add a shared rule
+   * (Go's check-then-insert has the same race). Our ADDs of one node take turns per family;
+   * a chain made meanwhile by Go's ADD still fails our `-N`, and the next round re-plans.
+   */
+  function setupFamily(spec: ForwardSpec, f: Family): Promise<void> {
+    return withNetnsMutex(`cni-ts/firewall/iptables${f}`, () => setupFamilyLocked(spec, f));
+  }
+
+  async function setupFamilyLocked(spec: ForwardSpec, f: Family): Promise<void> {
     let last: CommandOutput | undefined;
     for (let round = 0; round < SETUP_ROUNDS; round++) {
       const text = setupRestore(spec, f, readFilterTable(await mustList(f)));

@@ -1,4 +1,5 @@
 import type { Attachment } from '../../core/index.ts';
+import { withNetnsMutex } from '../../sys/index.ts';
 import { FirewallCheckError } from '../errors.ts';
 import type { NftListing } from '../nft-json.ts';
 import { parseNftListing } from '../nft-json.ts';
@@ -59,13 +60,17 @@ export function nftablesForward(runner: CommandRunner, options: NftablesForwardO
     feature: 'firewall',
 
     async setup(spec: ForwardSpec) {
-      let last: CommandOutput | undefined;
-      // a second round when a handle listed vanished, or another ADD changed the base chain
-      for (let round = 0; round < 2; round++) {
-        last = await apply(nftSetupScript(spec, (await listTable()) ?? EMPTY));
-        if (last.exitCode === 0) return;
-      }
-      if (last) throw new CommandError([nft, '-f', '-'], last.exitCode, last.stderr);
+      // list-then-add of the shared rules: our ADDs of one node take turns, or two would both
+      // add the admin jump and a bridge's isolation rules
+      await withNetnsMutex('cni-ts/firewall/nftables', async () => {
+        let last: CommandOutput | undefined;
+        // a second round when a handle listed vanished (a concurrent DEL of the same owner)
+        for (let round = 0; round < 2; round++) {
+          last = await apply(nftSetupScript(spec, (await listTable()) ?? EMPTY));
+          if (last.exitCode === 0) return;
+        }
+        if (last) throw new CommandError([nft, '-f', '-'], last.exitCode, last.stderr);
+      });
     },
 
     async teardown(spec: ForwardSpec) {
