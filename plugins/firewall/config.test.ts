@@ -77,6 +77,11 @@ describe('planForward', () => {
     expect(msg).toContain('make sure to chain "firewall" plugin with "bridge"');
   });
 
+  it('a bridge name the kernel would not accept is code 7 before any rule is written', () => {
+    const r = req({ ingressPolicy: 'same-bridge', prevResult: { ...PREV, interfaces: [{ name: 'a-name-far-too-long' }] } });
+    expect(codeAndMsg(() => planForward(parseFirewallConfig(r), r, requirePrevResult(r)))).toEqual([7, 'invalid prevResult.interfaces[0].name "a-name-far-too-long"']);
+  });
+
   it('open needs no interface; a 0.2.0 result (ip4 only) gives its address', () => {
     const r = req({ cniVersion: '0.2.0', prevResult: { cniVersion: '0.2.0', ip4: { ip: '10.1.0.5/16' } } });
     expect(planForward(parseFirewallConfig(r), r, requirePrevResult(r)).ips).toHaveLength(1);

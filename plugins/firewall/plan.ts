@@ -7,6 +7,9 @@ import type { FirewallConfig } from './config.ts';
 // Pure: what the firewall plugin installs for one attachment, from its config, the request
 // and the previous result. Nothing here touches the host.
 
+/** A name the kernel accepts for a link, without quotes (they would not survive the rule text). */
+const IFNAME = /^[^\s/:"']{1,15}$/;
+
 /**
  * The bridge an ingress policy isolates: the previous result's first interface, as Go takes
  * it (bridge reports its bridge first).
@@ -21,6 +24,9 @@ export function isolationFor(cfg: FirewallConfig, prev: Result): BridgeIsolation
       `interface needs to be set for ingress policy "${cfg.ingressPolicy}", make sure to chain "firewall" plugin with "bridge"`,
       'prevResult.interfaces[0] names the bridge to isolate',
     );
+  }
+  if (!IFNAME.test(bridge)) {
+    throw new CniError(ErrorCode.InvalidConfig, `invalid prevResult.interfaces[0].name ${JSON.stringify(bridge)}`, 'expected an interface name (1-15 characters, no whitespace, "/", ":" or quotes) for the bridge to isolate');
   }
   return { policy: cfg.ingressPolicy, bridge };
 }
