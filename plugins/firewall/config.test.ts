@@ -82,6 +82,12 @@ describe('planForward', () => {
     expect(codeAndMsg(() => planForward(parseFirewallConfig(r), r, requirePrevResult(r)))).toEqual([7, 'invalid prevResult.interfaces[0].name "a-name-far-too-long"']);
   });
 
+  it('an address in prevResult that is not a CIDR is code 7 for ADD, skipped by DEL', () => {
+    const r = req({ prevResult: { cniVersion: '1.0.0', ips: [{ address: '10.1.0.5/24' }, { address: 'bogus' }] } });
+    expect(codeAndMsg(() => planForward(parseFirewallConfig(r), r, requirePrevResult(r)))).toEqual([7, 'invalid prevResult.ips[1].address "bogus"']);
+    expect(planTeardown(parseFirewallConfig(r), r, requirePrevResult(r)).ips).toHaveLength(1);
+  });
+
   it('open needs no interface; a 0.2.0 result (ip4 only) gives its address', () => {
     const r = req({ cniVersion: '0.2.0', prevResult: { cniVersion: '0.2.0', ip4: { ip: '10.1.0.5/16' } } });
     expect(planForward(parseFirewallConfig(r), r, requirePrevResult(r)).ips).toHaveLength(1);

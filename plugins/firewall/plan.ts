@@ -31,9 +31,20 @@ export function isolationFor(cfg: FirewallConfig, prev: Result): BridgeIsolation
   return { policy: cfg.ingressPolicy, bridge };
 }
 
-/** Every address of the previous result (Go takes them all, whatever interface they are on). */
-export function podAddresses(prev: Result | undefined): ForwardSpec['ips'] {
-  return (prev?.ips ?? []).map((ip) => parseCidr(ip.address).ip);
+/**
+ * Every address of the previous result (Go takes them all, whatever interface they are on).
+ * ADD and CHECK reject one that is not a CIDR; DEL skips it, since a DEL must still succeed.
+ * @throws CniError code 7 naming the entry (strict only)
+ */
+export function podAddresses(prev: Result | undefined, strict = true): ForwardSpec['ips'] {
+  return (prev?.ips ?? []).flatMap((ip, i) => {
+    try {
+      return [parseCidr(ip.address).ip];
+    } catch (e) {
+      if (!strict) return [];
+      throw new CniError(ErrorCode.InvalidConfig, `invalid prevResult.ips[${i}].address ${JSON.stringify(ip.address)}`, `expected an address with prefix, e.g. 10.1.0.5/24 (${(e as Error).message})`);
+    }
+  });
 }
 
 /** The rules of one attachment (ADD and CHECK). */
@@ -58,7 +69,7 @@ export function planTeardown(cfg: FirewallConfig, attachment: Attachment, prev: 
     network: cfg.network,
     containerId: attachment.containerId,
     ifname: attachment.ifname,
-    ips: podAddresses(prev),
+    ips: podAddresses(prev, false),
     adminChain: cfg.adminChain,
   };
 }
