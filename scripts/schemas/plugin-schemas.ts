@@ -3,6 +3,7 @@
 // read by the plugins and `cnitool validate` (lib/cni/json-schema.ts).
 import * as z from 'zod/mini';
 import { bridgeSchema } from '../../plugins/bridge/schema.ts';
+import { firewallSchema } from '../../plugins/firewall/schema.ts';
 import { loopbackSchema } from '../../plugins/loopback/schema.ts';
 import { portMappingSchema, portmapSchema } from '../../plugins/portmap/schema.ts';
 import { tuningSchema } from '../../plugins/tuning/schema.ts';
@@ -17,6 +18,7 @@ interface SchemaFile {
 
 const SCHEMAS: Readonly<Record<string, SchemaFile>> = {
   bridge: { schema: bridgeSchema, title: 'bridge plugin configuration' },
+  firewall: { schema: firewallSchema, title: 'firewall plugin configuration' },
   'host-local': {
     schema: hostLocalIpamSchema,
     title: 'host-local IPAM configuration (the "ipam" section of a plugin that delegates to it)',

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { type AttachmentRequest, type ConfigRequest, isCniError, parseCniArgs } from '../../lib/cni/index.ts';
+import { parseFirewallConfig, requirePrevResult } from './config.ts';
+import { planForward, planTeardown } from './plan.ts';
+
+function req(extra: Record<string, unknown>): AttachmentRequest {
+  const config = { cniVersion: '0.4.0', name: 'podman', type: 'firewall', ...extra };
+  const base: ConfigRequest = { command: 'ADD', config, stdin: Buffer.from('{}'), cniVersion: '0.4.0', path: [], env: {} };
+  return { ...base, containerId: 'c1', netns: '/run/netns/p', ifname: 'eth0', args: parseCniArgs('') };
+}
+
+function codeAndMsg(fn: () => unknown): [number, string] {
+  try {
+    fn();
+  } catch (e) {
+    if (isCniError(e)) return [e.code, e.msg];
+    throw e;
+  }
+  throw new Error('did not throw');
+}
+
+/** A 0.4.0 result as podman's bridge passes it on: bridge, host veth, pod interface. */
+const PREV = {
+  cniVersion: '0.4.0',
+  interfaces: [{ name: 'cni-podman1' }, { name: 'veth1' }, { name: 'eth0', sandbox: '/run/netns/p' }],
+  ips: [{ version: '4', address: '10.89.0.5/24', interface: 2 }, { version: '6', address: 'fd00::5/64', interface: 2 }],
+};
+
+describe('parseFirewallConfig', () => {
+  it('reads podman\'s config ({"backend": ""}) with Go\'s defaults', () => {
+    expect(parseFirewallConfig(req({ backend: '' }))).toEqual({
+      network: 'podman',
+      backend: undefined,
+      adminChain: 'CNI-ADMIN',
+      firewalldZone: 'trusted',
+      ingressPolicy: 'open',
+    });
+  });
+
+  it.each([
+    [{ backend: 'ebtables' }, 'invalid backend "ebtables"'],
+    [{ backend: 1 }, 'invalid backend 1'],
+    [{ ingressPolicy: 'closed' }, 'invalid ingressPolicy "closed"'],
+    [{ ingressPolicy: true }, 'invalid ingressPolicy true'],
+    [{ iptablesAdminChainName: 7 }, 'invalid iptablesAdminChainName 7'],
+    [{ iptablesAdminChainName: 'FORWARD' }, 'invalid iptablesAdminChainName "FORWARD"'],
+    [{ iptablesAdminChainName: 'has space' }, 'invalid iptablesAdminChainName "has space"'],
+    [{ iptablesAdminChainName: 'A'.repeat(29) }, `invalid iptablesAdminChainName "${'A'.repeat(29)}"`],
+    [{ firewalldZone: [] }, 'invalid firewalldZone []'],
+  ])('%j is code 7 naming the key', (extra, msg) => {
+    expect(codeAndMsg(() => parseFirewallConfig(req(extra)))).toEqual([7, msg]);
+  });
+
+  it('requires prevResult for ADD and CHECK with Go\'s message', () => {
+    expect(codeAndMsg(() => requirePrevResult(req({})))).toEqual([7, 'missing prevResult from earlier plugin']);
+  });
+});
+
+describe('planForward', () => {
+  it('takes every address of prevResult and the first interface as the bridge to isolate', () => {
+    const r = req({ ingressPolicy: 'same-bridge', prevResult: PREV });
+    const spec = planForward(parseFirewallConfig(r), r, requirePrevResult(r));
+    expect(spec.ips.map((ip) => `${ip.family}`)).toEqual(['4', '6']);
+    expect(spec.isolation).toEqual({ policy: 'same-bridge', bridge: 'cni-podman1' });
+    expect({ network: spec.network, containerId: spec.containerId, ifname: spec.ifname, adminChain: spec.adminChain }).toEqual({
+      network: 'podman',
+      containerId: 'c1',
+      ifname: 'eth0',
+      adminChain: 'CNI-ADMIN',
+    });
+  });
+
+  it('an ingress policy without interfaces in prevResult is code 7 telling to chain after bridge', () => {
+    const r = req({ ingressPolicy: 'isolated', prevResult: { cniVersion: '0.4.0', ips: PREV.ips } });
+    const [code, msg] = codeAndMsg(() => planForward(parseFirewallConfig(r), r, requirePrevResult(r)));
+    expect(code).toBe(7);
+    expect(msg).toContain('make sure to chain "firewall" plugin with "bridge"');
+  });
+
+  it('a bridge name the kernel would not accept is code 7 before any rule is written', () => {
+    const r = req({ ingressPolicy: 'same-bridge', prevResult: { ...PREV, interfaces: [{ name: 'a-name-far-too-long' }] } });
+    expect(codeAndMsg(() => planForward(parseFirewallConfig(r), r, requirePrevResult(r)))).toEqual([7, 'invalid prevResult.interfaces[0].name "a-name-far-too-long"']);
+  });
+
+  it('an address in prevResult that is not a CIDR is code 7 for ADD, skipped by DEL', () => {
+    const r = req({ prevResult: { cniVersion: '1.0.0', ips: [{ address: '10.1.0.5/24' }, { address: 'bogus' }] } });
+    expect(codeAndMsg(() => planForward(parseFirewallConfig(r), r, requirePrevResult(r)))).toEqual([7, 'invalid prevResult.ips[1].address "bogus"']);
+    expect(planTeardown(parseFirewallConfig(r), r, requirePrevResult(r)).ips).toHaveLength(1);
+  });
+
+  it('open needs no interface; a 0.2.0 result (ip4 only) gives its address', () => {
+    const r = req({ cniVersion: '0.2.0', prevResult: { cniVersion: '0.2.0', ip4: { ip: '10.1.0.5/16' } } });
+    expect(planForward(parseFirewallConfig(r), r, requirePrevResult(r)).ips).toHaveLength(1);
+  });
+
+  it('planTeardown without prevResult has no addresses and no isolation (the per-bridge rules stay)', () => {
+    const r = req({ ingressPolicy: 'same-bridge' });
+    const spec = planTeardown(parseFirewallConfig(r), r, undefined);
+    expect(spec.ips).toEqual([]);
+    expect(spec.isolation).toBeUndefined();
+  });
+});

@@ -1,0 +1,75 @@
+import { parseCidr } from '../../lib/addr/index.ts';
+import { CniError, ErrorCode, type Result } from '../../lib/cni/index.ts';
+import type { Attachment } from '../../lib/core/index.ts';
+import type { BridgeIsolation, ForwardSpec } from '../../lib/firewall/forward/index.ts';
+import type { FirewallConfig } from './config.ts';
+
+// Pure: what the firewall plugin installs for one attachment, from its config, the request
+// and the previous result. Nothing here touches the host.
+
+/** A name the kernel accepts for a link, without quotes (they would not survive the rule text). */
+const IFNAME = /^[^\s/:"']{1,15}$/;
+
+/**
+ * The bridge an ingress policy isolates: the previous result's first interface, as Go takes
+ * it (bridge reports its bridge first).
+ * @throws CniError code 7 when there is none (firewall is not chained after bridge)
+ */
+export function isolationFor(cfg: FirewallConfig, prev: Result): BridgeIsolation | undefined {
+  if (cfg.ingressPolicy === 'open') return undefined;
+  const bridge = prev.interfaces?.[0]?.name;
+  if (!bridge) {
+    throw new CniError(
+      ErrorCode.InvalidConfig,
+      `interface needs to be set for ingress policy "${cfg.ingressPolicy}", make sure to chain "firewall" plugin with "bridge"`,
+      'prevResult.interfaces[0] names the bridge to isolate',
+    );
+  }
+  if (!IFNAME.test(bridge)) {
+    throw new CniError(ErrorCode.InvalidConfig, `invalid prevResult.interfaces[0].name ${JSON.stringify(bridge)}`, 'expected an interface name (1-15 characters, no whitespace, "/", ":" or quotes) for the bridge to isolate');
+  }
+  return { policy: cfg.ingressPolicy, bridge };
+}
+
+/**
+ * Every address of the previous result (Go takes them all, whatever interface they are on).
+ * ADD and CHECK reject one that is not a CIDR; DEL skips it, since a DEL must still succeed.
+ * @throws CniError code 7 naming the entry (strict only)
+ */
+export function podAddresses(prev: Result | undefined, strict = true): ForwardSpec['ips'] {
+  return (prev?.ips ?? []).flatMap((ip, i) => {
+    try {
+      return [parseCidr(ip.address).ip];
+    } catch (e) {
+      if (!strict) return [];
+      throw new CniError(ErrorCode.InvalidConfig, `invalid prevResult.ips[${i}].address ${JSON.stringify(ip.address)}`, `expected an address with prefix, e.g. 10.1.0.5/24 (${(e as Error).message})`);
+    }
+  });
+}
+
+/** The rules of one attachment (ADD and CHECK). */
+export function planForward(cfg: FirewallConfig, attachment: Attachment, prev: Result): ForwardSpec {
+  const isolation = isolationFor(cfg, prev);
+  return {
+    network: cfg.network,
+    containerId: attachment.containerId,
+    ifname: attachment.ifname,
+    ips: podAddresses(prev),
+    adminChain: cfg.adminChain,
+    ...(isolation ? { isolation } : {}),
+  };
+}
+
+/**
+ * What DEL removes: the address rules of prevResult's addresses (without prevResult, only
+ * rules that carry their owner: nftables). Isolation rules are per bridge and stay, as in Go.
+ */
+export function planTeardown(cfg: FirewallConfig, attachment: Attachment, prev: Result | undefined): ForwardSpec {
+  return {
+    network: cfg.network,
+    containerId: attachment.containerId,
+    ifname: attachment.ifname,
+    ips: podAddresses(prev, false),
+    adminChain: cfg.adminChain,
+  };
+}
