@@ -5,6 +5,7 @@ import * as z from 'zod/mini';
 import { bridgeSchema } from '../../plugins/bridge/schema.ts';
 import { loopbackSchema } from '../../plugins/loopback/schema.ts';
 import { portMappingSchema, portmapSchema } from '../../plugins/portmap/schema.ts';
+import { ptpSchema } from '../../plugins/ptp/schema.ts';
 import { hostLocalIpamSchema, hostLocalRequestSchema } from '../../lib/host-local/schema.ts';
 
 interface SchemaFile {
@@ -23,6 +24,7 @@ const SCHEMAS: Readonly<Record<string, SchemaFile>> = {
   },
   loopback: { schema: loopbackSchema, title: 'loopback plugin configuration' },
   portmap: { schema: portmapSchema, title: 'portmap plugin configuration', defs: { portMapping: portMappingSchema } },
+  ptp: { schema: ptpSchema, title: 'ptp plugin configuration' },
 };
 
 /** The JSON Schema of `schema`, and the $schema URI toJSONSchema puts at its top. */
