@@ -154,4 +154,19 @@ describe.skipIf(!isRoot())('ptp: routed veth pairs', () => {
     for (const [p, cid] of [[p1, 'gc-1'], [p2, 'gc-2']] as const) expect((await env.run({ command: 'DEL', config, ...attach(p, cid) })).code).toBe(0);
     expect(env.ipamFiles()).toEqual([]);
   });
+
+  it.each(['0.1.0', '0.2.0', '0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'])('spec version %s: ADD answers in its shape, DEL cleans', async (v) => {
+    const config = { ...env.conf(`ver${v.replace(/\./g, '')}`, ['10.97.0.0/24']), cniVersion: v };
+    const p = env.pod(`v${v.replace(/\./g, '')}`);
+    const r = await env.run({ command: 'ADD', config, ...attach(p, `ver-${v}`) });
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.json.cniVersion).toBe(v);
+    if (v.startsWith('0.1') || v.startsWith('0.2')) expect(r.json.ip4).toMatchObject({ ip: '10.97.0.2/24', gateway: '10.97.0.1' });
+    else expect(r.json.ips[0]).toMatchObject({ address: '10.97.0.2/24', interface: 1 });
+    expect(ping(env.node, '10.97.0.2')).toBe(0);
+    const d = await env.run({ command: 'DEL', config, ...attach(p, `ver-${v}`) });
+    expect(d.code, d.stdout).toBe(0);
+    expect(env.hostVeths()).toEqual([]);
+    expect(env.ipamFiles()).toEqual([]);
+  });
 });
