@@ -15,6 +15,8 @@ export type { VlanGatewaySettings } from './vlan-gateway.ts';
 export { enableForwarding, ensureGateway } from './gateway.ts';
 export type { Gateway } from './gateway.ts';
 export { configureInterface } from './interface.ts';
+export { addPeerOnHost, routeSubnetViaPeer } from './point-to-point.ts';
+export type { PeerAddress } from './point-to-point.ts';
 export type { InterfaceAddress, InterfaceRoute, InterfaceSettings } from './interface.ts';
 export { globalAddresses } from './inspect.ts';
 export { findContainerInterface } from './container-interface.ts';

@@ -7,6 +7,7 @@ import { firewallSchema } from '../../plugins/firewall/schema.ts';
 import { loopbackSchema } from '../../plugins/loopback/schema.ts';
 import { portMappingSchema, portmapSchema } from '../../plugins/portmap/schema.ts';
 import { tuningSchema } from '../../plugins/tuning/schema.ts';
+import { ptpSchema } from '../../plugins/ptp/schema.ts';
 import { hostLocalIpamSchema, hostLocalRequestSchema } from '../../lib/host-local/schema.ts';
 
 interface SchemaFile {
@@ -27,6 +28,7 @@ const SCHEMAS: Readonly<Record<string, SchemaFile>> = {
   loopback: { schema: loopbackSchema, title: 'loopback plugin configuration' },
   portmap: { schema: portmapSchema, title: 'portmap plugin configuration', defs: { portMapping: portMappingSchema } },
   tuning: { schema: tuningSchema, title: 'tuning plugin configuration' },
+  ptp: { schema: ptpSchema, title: 'ptp plugin configuration' },
 };
 
 /** The JSON Schema of `schema`, and the $schema URI toJSONSchema puts at its top. */
