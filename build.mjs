@@ -114,6 +114,10 @@ function compile(bun, bundleFiles, target, exe) {
       '--no-compile-autoload-bunfig',
       '--no-compile-autoload-tsconfig',
       '--no-compile-autoload-package-json',
+      // name the embedded modules relative to the bundles' own directory: left to itself, Bun
+      // 1.4.5 picks another common root once there are more than eight entry points, and the
+      // dispatcher's require('./<program>.cjs') then finds nothing
+      `--root=${dirname(bundleFiles[0])}`,
       '--outfile',
       exe,
     ],
