@@ -189,3 +189,12 @@ describe('loadNetworkConf', () => {
     ]);
   });
 });
+
+describe('networkConfFromBytes: nesting limit (issue 17)', () => {
+  it('a conflist nested 10,000 levels deep is a ConfError naming the limit', () => {
+    const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+    const bytes = Buffer.from(`{"cniVersion":"1.0.0","name":"n","plugins":[{"type":"bridge","ipam":{"ranges":${deep}}}]}`);
+    expect(() => networkConfFromBytes(bytes)).toThrow(ConfError);
+    expect(() => networkConfFromBytes(bytes)).toThrow(/nested more than 128 levels/);
+  });
+});

@@ -1,3 +1,4 @@
+import { parseJson } from '../cni/index.ts';
 import { ConfError } from './errors.ts';
 import { goJson } from './go-json.ts';
 import { jsonType, selectVersion } from './version-select.ts';
@@ -40,7 +41,7 @@ export interface NetworkConfig {
 function parseObject(bytes: Uint8Array, what: string): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    value = parseJson(Buffer.from(bytes).toString('utf8'));
   } catch (e) {
     throw new ConfError(`error parsing ${what}: ${(e as Error).message}`);
   }
