@@ -198,3 +198,11 @@ describe('networkConfFromBytes: nesting limit (issue 17)', () => {
     expect(() => networkConfFromBytes(bytes)).toThrow(/nested more than 128 levels/);
   });
 });
+
+describe('networkConfFromBytes: plugin type (issue 17)', () => {
+  it.each(['../bridge', '/usr/bin/id', 'a b', 'bridge;id', '..'])('a plugin type %j is a ConfError naming it', (type) => {
+    const bytes = Buffer.from(JSON.stringify({ cniVersion: '1.0.0', name: 'n', plugins: [{ type }] }));
+    expect(() => networkConfFromBytes(bytes)).toThrow(ConfError);
+    expect(() => networkConfFromBytes(bytes)).toThrow(`invalid plugin type ${JSON.stringify(type)}`);
+  });
+});
