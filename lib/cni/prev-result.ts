@@ -153,7 +153,7 @@ export function parsePrevResult(config: Record<string, unknown>): Result | undef
   if (family === '020') checkOldShape(prev);
   else checkCurrentShape(prev, family);
   checkDns(prev);
-  const cleaned = { ...prev, cniVersion: version };
+  const cleaned: Json = { ...prev, cniVersion: version };
   for (const key of ['interfaces', 'ips', 'routes'] as const) if (cleaned[key] === null) delete cleaned[key]; // null counts as absent, as Go reads it
   return convertResult(cleaned as unknown as AnyResult, '1.1.0') as Result;
 }
