@@ -51,7 +51,7 @@ const allowed: Record<string, readonly string[]> = {
   'lib/addr': [],
   'lib/sys': [],
   'lib/undo': [],
-  'lib/cni': ['lib/core'],
+  'lib/cni': ['lib/core', 'lib/addr'],
   'lib/netlink': ['lib/sys', 'lib/addr'],
   'lib/invoke': ['lib/cni', 'lib/sys'],
   'lib/firewall': ['lib/core', 'lib/addr', 'lib/sys', 'lib/netlink'],

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { convertResult, familyOf, parsePrevResult } from './convert.ts';
+import { convertResult, familyOf } from './convert.ts';
+import { parsePrevResult } from './prev-result.ts';
 import type { Result, Result020, Result040 } from './types.ts';
 import { SUPPORTED_VERSIONS } from './version.ts';
 
@@ -82,8 +83,8 @@ describe('convertResult from old families', () => {
 
 describe('parsePrevResult', () => {
   it('converts a prevResult in the config version up to 1.1.0', () => {
-    const prev = parsePrevResult({ name: 'n', cniVersion: '0.3.1', prevResult: { cniVersion: '0.3.1', ips: [{ version: '4', address: '10.0.0.2/24', interface: 0 }] } });
-    expect(prev).toEqual({ cniVersion: '1.1.0', ips: [{ address: '10.0.0.2/24', interface: 0 }] });
+    const prev = parsePrevResult({ name: 'n', cniVersion: '0.3.1', prevResult: { cniVersion: '0.3.1', interfaces: [{ name: 'eth0' }], ips: [{ version: '4', address: '10.0.0.2/24', interface: 0 }] } });
+    expect(prev).toEqual({ cniVersion: '1.1.0', interfaces: [{ name: 'eth0' }], ips: [{ address: '10.0.0.2/24', interface: 0 }] });
   });
   it('takes a prevResult without cniVersion to be in the config version', () => {
     const prev = parsePrevResult({ name: 'n', cniVersion: '0.2.0', prevResult: { ip4: { ip: '10.0.0.2/24' } } });
@@ -92,6 +93,6 @@ describe('parsePrevResult', () => {
   it('returns undefined without prevResult and rejects non-objects with code 6', () => {
     expect(parsePrevResult({ name: 'n' })).toBeUndefined();
     expect(() => parsePrevResult({ name: 'n', prevResult: 'x' })).toThrow('prevResult must be a JSON object');
-    expect(() => parsePrevResult({ name: 'n', prevResult: { ips: {} } })).toThrow('prevResult.ips must be an array');
+    expect(() => parsePrevResult({ name: 'n', cniVersion: '1.0.0', prevResult: { ips: {} } })).toThrow(expect.objectContaining({ code: 6, msg: 'cannot decode prevResult: prevResult.ips {}' }));
   });
 });

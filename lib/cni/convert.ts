@@ -1,6 +1,5 @@
 import { CniError, ErrorCode } from './errors.ts';
 import type { AnyResult, Dns, Interface, Ip020, IpConfig040, Result, Result020, Result040, Route } from './types.ts';
-import { configVersion } from './version.ts';
 
 /** The three struct families results come in; versions in one family share a shape. */
 export type ResultFamily = '020' | '040' | '100';
@@ -172,29 +171,4 @@ export function convertResult(result: AnyResult, to: string, assumeVersion?: str
 /** Converts any result to the 1.1.0 form plugins work with internally. */
 export function toCurrentResult(result: AnyResult, assumeVersion?: string): Result {
   return convertResult(result, '1.1.0', assumeVersion) as Result;
-}
-
-/**
- * Reads `prevResult` from a parsed config and converts it to 1.1.0. A prevResult without a
- * cniVersion is taken to be in the config's version, as Go does.
- * @throws CniError code 6 when it is not an object or its version is unknown.
- */
-export function parsePrevResult(config: Record<string, unknown>): Result | undefined {
-  const prev = config.prevResult;
-  if (prev === undefined || prev === null) return undefined;
-  if (typeof prev !== 'object' || Array.isArray(prev)) {
-    throw new CniError(ErrorCode.DecodeFailure, 'prevResult must be a JSON object');
-  }
-  const p = prev as Record<string, unknown>;
-  if (p.cniVersion !== undefined && typeof p.cniVersion !== 'string') {
-    throw new CniError(ErrorCode.DecodeFailure, 'prevResult.cniVersion must be a string');
-  }
-  const cleaned = { ...p };
-  for (const key of ['interfaces', 'ips', 'routes'] as const) {
-    if (cleaned[key] === null) delete cleaned[key]; // null counts as absent, as Go's decoder reads it
-    else if (cleaned[key] !== undefined && !Array.isArray(cleaned[key])) {
-      throw new CniError(ErrorCode.DecodeFailure, `prevResult.${key} must be an array`);
-    }
-  }
-  return toCurrentResult(cleaned as unknown as AnyResult, configVersion(config.cniVersion));
 }

@@ -1,5 +1,6 @@
 export { type CniArgs, parseCniArgs, validateContainerId, validateIfname, validateNetworkName } from './args.ts';
-export { type ResultFamily, convertResult, familyOf, parsePrevResult, toCurrentResult } from './convert.ts';
+export { type ResultFamily, convertResult, familyOf, toCurrentResult } from './convert.ts';
+export { parsePrevResult } from './prev-result.ts';
 export { type CniErrorJson, CniError, ErrorCode, type ErrorCodeValue, invalidConfig, isCniError } from './errors.ts';
 export {
   type AttachmentRequest,
@@ -29,4 +30,6 @@ export {
   specHasPrevResultOnDel,
 } from './version.ts';
 export { parseMac } from './fields.ts';
+export { pluginTypeProblem, validateIpamType } from './plugin-type.ts';
+export { JsonDepthError, MAX_JSON_DEPTH, excessDepthOffset, parseJson } from './json-depth.ts';
 export { type RunningStep, type TeardownStep, runSteps, settleSteps, startStep, stepError, throwCollected } from './teardown.ts';

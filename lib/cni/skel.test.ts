@@ -229,3 +229,19 @@ describe('runPlugin errors from handlers', () => {
     expect(await runPlugin(empty, gc)).toBe(0);
   });
 });
+
+describe('runPlugin: deeply nested stdin (issue 17)', () => {
+  const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
+  it.each([
+    ['ipam.ranges', { ipam: { type: 'host-local', ranges: '@' } }],
+    ['runtimeConfig.portMappings', { runtimeConfig: { portMappings: '@' } }],
+    ['prevResult.ips', { prevResult: { cniVersion: '1.0.0', ips: '@' } }],
+  ])('10,000 levels inside %s: code 6 naming the limit, no handler called', async (_key, extra) => {
+    const stdin = conf('1.0.0', extra).replace('"@"', deep(10_000));
+    const r = await run({ CNI_COMMAND: 'ADD', ...attachEnv }, stdin);
+    expect(r.code).toBe(1);
+    expect(r.json).toMatchObject({ code: 6, msg: 'error parsing network config from stdin' });
+    expect(r.json.details).toMatch(/nested more than 128 levels/);
+    expect(r.calls).toEqual([]);
+  });
+});

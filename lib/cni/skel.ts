@@ -1,5 +1,6 @@
 import { type CniArgs, parseCniArgs, validateContainerId, validateIfname, validateNetworkName } from './args.ts';
 import { convertResult } from './convert.ts';
+import { parseJson } from './json-depth.ts';
 import { type Attachment, UnavailableError } from '../core/index.ts';
 import { CniError, ErrorCode, isCniError } from './errors.ts';
 import type { Result } from './types.ts';
@@ -97,7 +98,7 @@ function splitPath(raw: string | undefined): string[] {
 function parseConfig(stdin: Buffer): NetConf {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(stdin.toString('utf8'));
+    parsed = parseJson(stdin.toString('utf8'));
   } catch (e) {
     throw new CniError(ErrorCode.DecodeFailure, 'error parsing network config from stdin', (e as Error).message);
   }

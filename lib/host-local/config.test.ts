@@ -147,3 +147,34 @@ describe('parseStoreLocation', () => {
     expect(err.message).toContain('name');
   });
 });
+
+describe('issue 17: relative dataDir, requested addresses with a prefix out of range', () => {
+  it.each(['var/lib/cni', './data', '../data', ''.concat('data')])('refuses a relative dataDir %j with code 7, also where DEL and GC locate the store', (dataDir) => {
+    for (const err of [failure(() => parseConfig(conf({ subnet: '10.1.0.0/24', dataDir }), '1.1.0')), failure(() => parseStoreLocation(conf({ subnet: '10.1.0.0/24', dataDir })))]) {
+      expect(err.code).toBe(7);
+      expect(err.message).toContain(`ipam.dataDir ${JSON.stringify(dataDir)}`);
+      expect(err.message).toMatch(/absolute path/);
+    }
+  });
+
+  it.each(['10.1.0.6/99', '10.1.0.6/33', '10.1.0.6/', '10.1.0.6/x', '10.1.0.6/-1', '2001:db8::7/129', '10.1.0.6/24/1'])('refuses CNI_ARGS IP %j (code 4, it is an environment variable)', (ip) => {
+    const err = failure(() => parseConfig(conf({ subnet: '10.1.0.0/24' }), '1.1.0', parseCniArgs(`IP=${ip}`)));
+    expect(err.code).toBe(4);
+    expect(err.message).toContain(`CNI_ARGS IP ${JSON.stringify(ip)}`);
+  });
+
+  it.each([
+    [{ args: { cni: { ips: ['10.1.0.7/99'] } } }, 'args.cni.ips[0] "10.1.0.7/99"'],
+    [{ runtimeConfig: { ips: ['2001:db8::7/200'] } }, 'runtimeConfig.ips[0] "2001:db8::7/200"'],
+  ])('refuses a prefix out of range in %j with code 7', (extra, needle) => {
+    const err = failure(() => parseConfig(conf({ subnet: '10.1.0.0/24' }, extra), '1.1.0'));
+    expect(err.code).toBe(7);
+    expect(err.message).toContain(needle);
+    expect(err.message).toMatch(/prefix length must be 0-(32|128)/);
+  });
+
+  it('still accepts in-range prefixes (and ignores them, as Go does)', () => {
+    const c = parseConfig(conf({ subnet: '10.1.0.0/24' }, { runtimeConfig: { ips: ['10.1.0.8/32', '10.1.0.9/0'] } }), '1.1.0', parseCniArgs('IP=10.1.0.6/24'));
+    expect(c.requestedIps.map(ipToString)).toEqual(['10.1.0.6', '10.1.0.8', '10.1.0.9']);
+  });
+});

@@ -1,3 +1,4 @@
+import { isAbsolute } from 'node:path';
 import hostLocalJson from '../../schemas/host-local.json' with { type: 'json' };
 import { AddrError, type Ip, cidrToString, ipToString, parseCidr, parseIp, unmapIPv4 } from '../addr/index.ts';
 import { type CniArgs, CniError, ErrorCode, type NetConf, type Route, compareVersions, invalidConfig } from '../cni/index.ts';
@@ -31,9 +32,14 @@ const storeLocationJson = { type: 'object', properties: { dataDir: hostLocalJson
 
 type HostLocalConf = HostLocalRequestKeys & { readonly ipam: HostLocalIpamKeys };
 
-/** NUL cannot be passed to the kernel, and JSON Schema cannot say so (see schema.ts). */
+/**
+ * NUL cannot be passed to the kernel, and JSON Schema cannot say so (see schema.ts). A relative
+ * path would be resolved against whatever directory the runtime started the plugin in, so
+ * ADD and DEL could each find a different store: refused (Go accepts it).
+ */
 function checkPath(value: string | undefined, key: string, schema: Schema): void {
   if (value?.includes('\0')) throw invalidValue(key, value, schema);
+  if (value && !isAbsolute(value)) throw invalidConfig(key, value, 'it must be an absolute path (a relative one depends on the directory the runtime runs the plugin in)');
 }
 
 function checkIpamPresent(config: NetConf): void {
@@ -82,12 +88,14 @@ function parseRoutes(raw: HostLocalConf['ipam']['routes']): Route[] {
   });
 }
 
-/** One requested address; any "/prefix" is ignored, as the Go plugin does. */
+/**
+ * One requested address; a "/prefix" is ignored, as the Go plugin does, but it must be a
+ * prefix length of the address's family: "10.1.0.6/99" is a mistake, not a request.
+ */
 function requestedIp(text: unknown, key: string, code: number): Ip {
   if (typeof text !== 'string') throw new CniError(code, `invalid ${key} ${JSON.stringify(text)}`, 'it must be an IP address string');
-  const slash = text.indexOf('/');
   try {
-    return unmapIPv4(parseIp(slash < 0 ? text : text.slice(0, slash)));
+    return unmapIPv4(text.includes('/') ? parseCidr(text).ip : parseIp(text));
   } catch (e) {
     throw new CniError(code, `invalid ${key} ${JSON.stringify(text)}`, (e as Error).message);
   }

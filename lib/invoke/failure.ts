@@ -1,4 +1,4 @@
-import { ErrorCode } from '../cni/index.ts';
+import { ErrorCode, parseJson } from '../cni/index.ts';
 import { type PluginContext, PluginError } from './errors.ts';
 
 /**
@@ -35,7 +35,7 @@ export function pluginFailure(
 function parseErrorJson(text: string): { code: number; msg: string; details?: string } | string {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJson(text);
   } catch (e) {
     return (e as Error).message;
   }

@@ -68,3 +68,10 @@ describe('splitCniPath', () => {
     expect(splitCniPath(raw)).toEqual(expected);
   });
 });
+
+describe('findInPath: names that cannot be a plugin (issue 17)', () => {
+  it.each(['..', '.', 'a b', 'only-a\0', 'a;id', '$(id)'])('refuses %j without looking', (type) => {
+    expect(() => findInPath(type, [a])).toThrow(PluginNotFoundError);
+    expect(() => findInPath(type, [a])).toThrow(`invalid plugin name ${JSON.stringify(type)}: it must be a plugin name`);
+  });
+});

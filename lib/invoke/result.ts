@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { type AnyResult, configVersion, familyOf } from '../cni/index.ts';
+import { type AnyResult, configVersion, familyOf, parseJson } from '../cni/index.ts';
 import { decodeError, type PluginContext } from './errors.ts';
 import type { Exec, ExecOptions } from './exec.ts';
 
@@ -12,7 +12,7 @@ import type { Exec, ExecOptions } from './exec.ts';
 export function decodeResult(context: PluginContext, stdout: Uint8Array, confVersion: string): AnyResult {
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.from(stdout).toString('utf8'));
+    value = parseJson(Buffer.from(stdout).toString('utf8'));
   } catch (e) {
     const text = Buffer.from(stdout).toString('utf8');
     throw decodeError(context, 'result', `${(e as Error).message}; output was ${JSON.stringify(text.slice(0, 500))}`);
@@ -31,7 +31,7 @@ export function decodeResult(context: PluginContext, stdout: Uint8Array, confVer
 /** The spec version a config's bytes declare ("0.1.0" when none; unparsable counts as none). */
 export function stdinVersion(stdin: Uint8Array): string {
   try {
-    const parsed = JSON.parse(Buffer.from(stdin).toString('utf8')) as { cniVersion?: unknown } | null;
+    const parsed = parseJson(Buffer.from(stdin).toString('utf8')) as { cniVersion?: unknown } | null;
     return configVersion(parsed?.cniVersion);
   } catch {
     return '0.1.0';

@@ -1,4 +1,4 @@
-import { CURRENT_VERSION } from '../cni/index.ts';
+import { CURRENT_VERSION, parseJson } from '../cni/index.ts';
 import { decodeError, type PluginContext, PluginError } from './errors.ts';
 import type { Exec, ExecOptions } from './exec.ts';
 import { pluginEnv } from './env.ts';
@@ -20,7 +20,7 @@ export interface PluginInfo {
 export function decodeVersionInfo(stdout: Uint8Array): PluginInfo {
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.from(stdout).toString('utf8'));
+    value = parseJson(Buffer.from(stdout).toString('utf8'));
   } catch (e) {
     throw new Error(`decoding version info: ${(e as Error).message}`);
   }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isOurHostLocal } from './client.ts';
+import { ipamClient, isOurHostLocal } from './client.ts';
 
 describe('isOurHostLocal', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cnits-ipam-'));
@@ -29,5 +29,11 @@ describe('isOurHostLocal', () => {
     expect(isOurHostLocal('static', [dir], self)).toBe(false);
     expect(isOurHostLocal('host-local', [other], self)).toBe(false);
     expect(isOurHostLocal('host-local', ['/nonexistent'], self)).toBe(false);
+  });
+});
+
+describe('ipamClient: a type that cannot name a plugin (issue 17)', () => {
+  it.each(['../x', '/bin/sh', 'a b', 'a;id'])('refuses %j with code 7 before anything is executed', (type) => {
+    expect(() => ipamClient(type, ['/nonexistent'])).toThrow(expect.objectContaining({ code: 7 }));
   });
 });

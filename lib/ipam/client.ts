@@ -1,5 +1,5 @@
 import { realpathSync } from 'node:fs';
-import type { AttachmentRequest, ConfigRequest, GcRequest, Result } from '../cni/index.ts';
+import { type AttachmentRequest, type ConfigRequest, type GcRequest, type Result, validateIpamType } from '../cni/index.ts';
 import { hostLocalHandlers } from '../host-local/index.ts';
 import { delegateAdd, delegateCheck, delegateDel, delegateGc, delegateStatus, findInPath } from '../invoke/index.ts';
 import type { UndoStack } from '../undo.ts';
@@ -29,8 +29,9 @@ export interface IpamClient {
   status(req: ConfigRequest): Promise<void>;
 }
 
-/** The IPAM client for a config's `ipam.type`. */
+/** The IPAM client for a config's `ipam.type`. @throws CniError code 7 for a type that cannot name a plugin. */
 export function ipamClient(type: string, path: readonly string[]): IpamClient {
+  validateIpamType(type); // before anything is executed
   if (isOurHostLocal(type, path)) {
     const h = hostLocalHandlers;
     return {

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { NetnsNotFoundError, NotNetnsError } from './errors.ts';
 import { currentNetnsIdentity, isSameNetns, netnsIdentity } from './identity.ts';
 import { openCurrentNetns, openNetns } from './netns.ts';
+import { openContainerNetns, openContainerNetnsForDel } from './container.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cnits-netns-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -73,5 +74,23 @@ describe('netns identity', () => {
 
   it('tells the netns apart from another namespace file', () => {
     expect(isSameNetns('/proc/self/ns/net', '/proc/self/ns/uts')).toBe(false);
+  });
+});
+
+describe('CNI_NETNS that is the plugin\'s own namespace (issue 17)', () => {
+  it.each(['/proc/self/ns/net', '/proc/thread-self/ns/net', `/proc/${process.pid}/ns/net`])('openContainerNetns refuses %s with code 4 saying so', (path) => {
+    expect(() => openContainerNetns(path)).toThrow(expect.objectContaining({ code: 4, msg: `CNI_NETNS "${path}" is the plugin's own network namespace, not the pod's` }));
+  });
+
+  it('openContainerNetnsForDel treats it as nothing to clean inside, and says so on stderr', () => {
+    const written: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((text: string) => written.push(text) > 0) as unknown as typeof process.stderr.write;
+    try {
+      expect(openContainerNetnsForDel('/proc/self/ns/net')).toBeUndefined();
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(written.join('')).toContain('is the plugin\'s own network namespace');
   });
 });

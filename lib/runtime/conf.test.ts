@@ -189,3 +189,20 @@ describe('loadNetworkConf', () => {
     ]);
   });
 });
+
+describe('networkConfFromBytes: nesting limit (issue 17)', () => {
+  it('a conflist nested 10,000 levels deep is a ConfError naming the limit', () => {
+    const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+    const bytes = Buffer.from(`{"cniVersion":"1.0.0","name":"n","plugins":[{"type":"bridge","ipam":{"ranges":${deep}}}]}`);
+    expect(() => networkConfFromBytes(bytes)).toThrow(ConfError);
+    expect(() => networkConfFromBytes(bytes)).toThrow(/nested more than 128 levels/);
+  });
+});
+
+describe('networkConfFromBytes: plugin type (issue 17)', () => {
+  it.each(['../bridge', '/usr/bin/id', 'a b', 'bridge;id', '..'])('a plugin type %j is a ConfError naming it', (type) => {
+    const bytes = Buffer.from(JSON.stringify({ cniVersion: '1.0.0', name: 'n', plugins: [{ type }] }));
+    expect(() => networkConfFromBytes(bytes)).toThrow(ConfError);
+    expect(() => networkConfFromBytes(bytes)).toThrow(`invalid plugin type ${JSON.stringify(type)}`);
+  });
+});

@@ -1,3 +1,4 @@
+import { parseJson, pluginTypeProblem } from '../cni/index.ts';
 import { ConfError } from './errors.ts';
 import { goJson } from './go-json.ts';
 import { jsonType, selectVersion } from './version-select.ts';
@@ -40,7 +41,7 @@ export interface NetworkConfig {
 function parseObject(bytes: Uint8Array, what: string): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    value = parseJson(Buffer.from(bytes).toString('utf8'));
   } catch (e) {
     throw new ConfError(`error parsing ${what}: ${(e as Error).message}`);
   }
@@ -58,6 +59,8 @@ function parseObject(bytes: Uint8Array, what: string): Record<string, unknown> {
 export function pluginConfFromObject(raw: Record<string, unknown>): PluginConf {
   if (raw.type === undefined || raw.type === '') throw new ConfError("error parsing configuration: missing 'type'");
   if (typeof raw.type !== 'string') throw new ConfError(`error parsing configuration: invalid 'type' type ${jsonType(raw.type)}`);
+  const typeProblem = pluginTypeProblem(raw.type);
+  if (typeProblem) throw new ConfError(`error parsing configuration: invalid plugin type ${JSON.stringify(raw.type)}: ${typeProblem}`);
   const capabilities: string[] = [];
   if (raw.capabilities !== undefined && raw.capabilities !== null) {
     if (typeof raw.capabilities !== 'object' || Array.isArray(raw.capabilities)) {

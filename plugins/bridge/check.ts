@@ -14,16 +14,15 @@ import { type ObservedAttachment, firstMismatch } from './verify.ts';
  */
 export async function check(req: AttachmentRequest): Promise<void> {
   const cfg = parseBridgeConfig(req);
-  const prev = parsePrevResult(req.config);
+  const prev = parsePrevResult(req.config); // checked whole (code 6 or 7) before anything is compared
   if (!prev) throw new CniError(ErrorCode.InvalidConfig, 'Required prevResult missing', 'CHECK needs the result of the ADD in prevResult');
-  if (cfg.ipamType) await ipamClient(cfg.ipamType, req.path).check(req);
-
   const interfaces = prev.interfaces ?? [];
   const bridgeEntry = interfaces.find((i) => i.name === cfg.bridge && !i.sandbox);
   const ctrEntry = interfaces.find((i) => i.name === req.ifname && i.sandbox === req.netns);
-  if (!ctrEntry) throw new CniError(ErrorCode.Internal, `prevResult has no interface ${req.ifname} in sandbox ${req.netns}`);
+  if (!ctrEntry) throw new CniError(ErrorCode.InvalidConfig, `invalid prevResult: it has no interface ${req.ifname} in sandbox ${req.netns}`, 'CHECK needs the result of this attachment\'s ADD');
   const hostEntries = interfaces.filter((i) => !i.sandbox && i !== bridgeEntry);
 
+  // before IPAM's CHECK, so a CNI_NETNS that is wrong (or the plugin's own) is named as such
   const n = openNamespaces(req.netns);
   let seen: ObservedAttachment;
   try {
@@ -38,6 +37,7 @@ export async function check(req: AttachmentRequest): Promise<void> {
   } finally {
     n.close();
   }
+  if (cfg.ipamType) await ipamClient(cfg.ipamType, req.path).check(req);
   const problem = firstMismatch(cfg, req, prev, { bridge: bridgeEntry, container: ctrEntry }, seen);
   if (problem) throw new CniError(ErrorCode.Internal, problem);
 

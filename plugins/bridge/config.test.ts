@@ -84,3 +84,9 @@ describe('parseAttachmentSettings', () => {
     expect(() => parseAttachmentSettings(req({}, 'MAC=zz'))).toThrow('invalid CNI_ARGS MAC "zz"');
   });
 });
+
+describe('parseBridgeConfig: ipam.type (issue 17)', () => {
+  it.each(['../host-local', '/bin/sh', 'a b', 'a;id', 'host-local\0', '..'])('refuses ipam.type %j with code 7 before anything runs', (type) => {
+    expect(() => parseBridgeConfig(req({ ipam: { type } }))).toThrow(expect.objectContaining({ code: 7, msg: `invalid ipam.type ${JSON.stringify(type)}` }));
+  });
+});

@@ -1,5 +1,5 @@
 import bridgeJson from '../../schemas/bridge.json' with { type: 'json' };
-import { type AttachmentRequest, CniError, type ConfigRequest, type Dns, ErrorCode, parseMac } from '../../lib/cni/index.ts';
+import { type AttachmentRequest, CniError, type ConfigRequest, type Dns, ErrorCode, parseMac, validateIpamType } from '../../lib/cni/index.ts';
 import { checkConfig, expectation } from '../../lib/cni/json-schema.ts';
 import type { BridgeKeys } from './schema.ts';
 
@@ -80,6 +80,7 @@ export function parseBridgeConfig(req: ConfigRequest): BridgeConfig {
     throw new CniError(ErrorCode.InvalidConfig, 'invalid promiscMode true with hairpinMode true', 'cannot set hairpin mode and promiscuous mode at the same time');
   }
   const ipamType = c.ipam?.type || undefined;
+  if (ipamType) validateIpamType(ipamType);
   const disableContainerInterface = c.disableContainerInterface ?? false;
   if (disableContainerInterface && ipamType) {
     throw new CniError(ErrorCode.InvalidConfig, `invalid disableContainerInterface true with ipam.type ${JSON.stringify(ipamType)}`, 'an interface that stays down cannot be given addresses: drop one of them');

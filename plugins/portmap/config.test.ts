@@ -20,8 +20,16 @@ describe('parseMappings', () => {
       { hostPort: 18153, containerPort: 53, protocol: 'udp', hostIP: '127.0.0.1' },
     ]);
   });
-  it('defaults the protocol to tcp and drops hostPort 0 as containerd does', () => {
-    expect(parseMappings([{ hostPort: 0, containerPort: 80 }, { hostPort: 1, containerPort: 2 }])).toEqual([{ hostPort: 1, containerPort: 2, protocol: 'tcp' }]);
+  it('defaults the protocol to tcp', () => {
+    expect(parseMappings([{ hostPort: 1, containerPort: 2 }])).toEqual([{ hostPort: 1, containerPort: 2, protocol: 'tcp' }]);
+  });
+  it.each([
+    [{ hostPort: 0, containerPort: 80 }, 'invalid runtimeConfig.portMappings[0].hostPort 0: expected a port from 1 to 65535'],
+    [{ HostPort: 0, ContainerPort: 80 }, 'invalid runtimeConfig.portMappings[0].hostPort 0: expected a port from 1 to 65535'],
+    [{ hostPort: 8080, containerPort: 0 }, 'invalid runtimeConfig.portMappings[0].containerPort 0: expected a port from 1 to 65535'],
+    [{ hostPort: 8080.5, containerPort: 80 }, 'invalid runtimeConfig.portMappings[0].hostPort 8080.5: expected a port from 1 to 65535'],
+  ])('issue 17: refuses %j with code 7 (a mapping of port 0 is a mistake, as in Go)', (entry, message) => {
+    expect(() => parseMappings([entry])).toThrow(expect.objectContaining({ code: 7, message }));
   });
   it.each([
     [{ hostPort: 65536, containerPort: 80 }, 'hostPort'],

@@ -42,8 +42,9 @@ function canonicalKeys(entry: unknown): unknown {
 }
 
 /**
- * Parses `runtimeConfig.portMappings`. Entries with hostPort 0 mean "no host port" (as
- * containerd treats them) and are dropped; everything else out of range is code 7.
+ * Parses `runtimeConfig.portMappings`. A port outside 1-65535, hostPort 0 included, is code 7
+ * as in Go (containerd leaves entries without a host port out before it calls the plugin;
+ * silently dropping one here would hide a runtime's mistake).
  */
 export function parseMappings(raw: readonly unknown[]): PortMapping[] {
   // read when called: schema.ts imports DEFAULT_STATE_DIR, and the generator must run before $defs exists
@@ -51,7 +52,6 @@ export function parseMappings(raw: readonly unknown[]): PortMapping[] {
   const out: PortMapping[] = [];
   raw.forEach((entry, i) => {
     const e = canonicalKeys(entry);
-    if ((e as Record<string, unknown> | null)?.hostPort === 0) return;
     const key = `runtimeConfig.portMappings[${i}]`;
     const m = checkConfig<PortMappingKeys>(mappingJson, e, key);
     // what JSON Schema cannot say (see schema.ts)

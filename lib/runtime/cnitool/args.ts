@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
+import { parseJson } from '../../cni/index.ts';
 import { UsageError } from './io.ts';
 
 /** The command line, split into verb, positional arguments and flags. */
@@ -77,7 +78,7 @@ export function parseCapArgs(raw: string): Record<string, unknown> | undefined {
   if (raw === '') return undefined;
   let value: unknown;
   try {
-    value = JSON.parse(raw);
+    value = parseJson(raw);
   } catch (e) {
     throw new UsageError(`CAP_ARGS is not valid JSON: ${(e as Error).message}`);
   }
