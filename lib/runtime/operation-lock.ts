@@ -5,8 +5,12 @@
 // holds a lock on (network, container ID) for its whole chain, and GC, which DELs the stale
 // attachments of a network and then sweeps its plugins, holds the network exclusively:
 //
+//   <cacheDir>/locks/<network>/.gate          ADD/CHECK/DEL: shared, only to pass;  GC: exclusive
 //   <cacheDir>/locks/<network>/.network       ADD/CHECK/DEL: shared;  GC: exclusive
 //   <cacheDir>/locks/<network>/<containerID>  ADD/CHECK/DEL: exclusive
+//
+// The gate gives GC precedence: once GC holds it no new operation enters the network, so the
+// running ones drain and GC gets the network even while pods keep coming and going.
 //
 // The locks are flock(2) on those files, so they are shared with every process using the same
 // cache directory (cnitool included) and the kernel drops them when a holder dies. Go's
@@ -18,7 +22,7 @@
 // the network exclusively (nobody holds a container lock then). Removing a lock file while a
 // waiter has it open is safe because whoever takes a lock checks afterwards that the path
 // still names the file it locked, and starts over otherwise. What stays is one directory and
-// one `.network` file per network name ever used.
+// the `.gate` and `.network` files of each network name ever used.
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CniError, ErrorCode } from '../cni/index.ts';
@@ -30,8 +34,10 @@ import { PlantedEntryError, ensurePrivateDir, removeStateFile } from '../sys/sta
 /** How long an operation waits for another on the same container (or a GC) by default. */
 export const DEFAULT_LOCK_TIMEOUT_MS = 60_000;
 
-/** The lock file of the network itself, in the network's lock directory. */
+/** The lock files of the network itself, in the network's lock directory. */
 const NETWORK_LOCK = '.network';
+const GATE_LOCK = '.gate';
+const NETWORK_FILES: ReadonlySet<string> = new Set([NETWORK_LOCK, GATE_LOCK]);
 
 /** The longest sleep between two tries: short, so a freed lock is taken soon. */
 const MAX_POLL_MS = 25;
@@ -169,7 +175,13 @@ export class OperationLocks {
   async withContainer<T>(network: string, containerId: string, signal: AbortSignal | undefined, fn: () => Promise<{ value: T; forget: boolean }>): Promise<T> {
     const netDir = this.networkDir(network);
     const wait = this.wait(`another operation on container "${containerId}" in network "${network}", or its GC,`, signal);
-    const net = await takeLock(join(netDir, NETWORK_LOCK), 'shared', wait);
+    const gate = await takeLock(join(netDir, GATE_LOCK), 'shared', wait);
+    let net: HeldLock;
+    try {
+      net = await takeLock(join(netDir, NETWORK_LOCK), 'shared', wait);
+    } finally {
+      release(gate);
+    }
     try {
       const own = await takeLock(join(netDir, containerId), 'exclusive', wait);
       try {
@@ -191,13 +203,19 @@ export class OperationLocks {
    */
   async withNetwork<T>(network: string, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
     const netDir = this.networkDir(network);
-    const net = await takeLock(join(netDir, NETWORK_LOCK), 'exclusive', this.wait(`an operation in network "${network}"`, signal));
+    const wait = this.wait(`an operation in network "${network}"`, signal);
+    const gate = await takeLock(join(netDir, GATE_LOCK), 'exclusive', wait);
     try {
-      const value = await fn();
-      for (const name of readdirSync(netDir)) if (name !== NETWORK_LOCK) forgetLockFile(join(netDir, name));
-      return value;
+      const net = await takeLock(join(netDir, NETWORK_LOCK), 'exclusive', wait);
+      try {
+        const value = await fn();
+        for (const name of readdirSync(netDir)) if (!NETWORK_FILES.has(name)) forgetLockFile(join(netDir, name));
+        return value;
+      } finally {
+        release(net);
+      }
     } finally {
-      release(net);
+      release(gate);
     }
   }
 
