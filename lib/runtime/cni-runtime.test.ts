@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ let bin: string;
 let cacheDir: string;
 let dbg: string;
 let runtime: CniRuntime;
+let warnings: string[];
 
 const RESULT_A = { cniVersion: '1.0.0', interfaces: [{ name: 'eth0', sandbox: '/var/run/netns/test' }], ips: [{ address: '10.1.0.5/16', gateway: '10.1.0.1', interface: 0 }] };
 const rt: RuntimeConf = {
@@ -43,7 +44,14 @@ beforeEach(() => {
   cacheDir = join(work, 'cache');
   dbg = join(work, 'debug.json');
   writeDebug(dbg);
-  runtime = new CniRuntime({ pluginPaths: ['/nonexistent', bin], cacheDir, exec: createExec({ stderr: false }), env: { PATH: process.env.PATH } });
+  warnings = [];
+  runtime = new CniRuntime({
+    pluginPaths: ['/nonexistent', bin],
+    cacheDir,
+    exec: createExec({ stderr: false }),
+    env: { PATH: process.env.PATH },
+    onWarning: (m) => warnings.push(m),
+  });
 });
 
 function list(cniVersion: string, plugins: Record<string, unknown>[], extra: Record<string, unknown> = {}): NetworkConfigList {
@@ -173,10 +181,13 @@ describe('delNetworkList', () => {
   });
 
   it.each([
-    ['an empty cache file', ''],
-    ['a truncated cache file', '{"kind":"cniCacheV1","result":{"cni'],
-    ['a result that cannot be converted', encodeCacheEntry({ containerId: 'ctr1', config: Buffer.from('{}'), ifName: 'eth0', networkName: 'net', result: { cniVersion: '9.0.0' } })],
-  ])('goes on without prevResult after %s, and deletes it', async (_name, content) => {
+    ['an empty cache file', '', /the file is empty/],
+    ['a truncated cache file', '{"kind":"cniCacheV1","result":{"cni', /not JSON/],
+    ['garbage', '\u0000\u00ff', /not JSON/],
+    ['a cache file of the wrong shape', '"a string"', /not a JSON object/],
+    ['a cache file naming another container inside', encodeCacheEntry({ containerId: 'ctr9', config: Buffer.from('{}'), ifName: 'eth0', networkName: 'net', result: { cniVersion: '1.0.0' } }), /belongs to network "net", container "ctr9"/],
+    ['a result that cannot be converted', encodeCacheEntry({ containerId: 'ctr1', config: Buffer.from('{}'), ifName: 'eth0', networkName: 'net', result: { cniVersion: '9.0.0' } }), /unsupported result version/],
+  ])('goes on without prevResult after %s, names the damage and deletes it', async (_name, content, why) => {
     seedCache({});
     writeFileSync(cacheFile(), content);
     await runtime.delNetworkList(abc('1.0.0'), rt);
@@ -186,6 +197,35 @@ describe('delNetworkList', () => {
       ['noop-a', false],
     ]);
     expect(() => statSync(cacheFile())).toThrow();
+    expect(warnings).toEqual([expect.stringMatching(why)]);
+    expect(warnings[0]).toMatch(/; DEL goes on without prevResult$/);
+  });
+
+  it('goes on without prevResult past a symlink planted as the cache entry, removing the link but not its target', async () => {
+    seedCache({});
+    const target = join(cacheDir, 'target');
+    writeFileSync(target, encodeCacheEntry({ containerId: 'ctr1', config: Buffer.from('{}'), ifName: 'eth0', networkName: 'net', result: RESULT_A }));
+    rmSync(cacheFile());
+    symlinkSync(target, cacheFile());
+    await runtime.delNetworkList(abc('1.0.0'), rt);
+    expect(calls().map((c) => 'prevResult' in c.conf)).toEqual([false, false, false]);
+    expect(() => lstatSync(cacheFile())).toThrow();
+    expect(statSync(target).isFile()).toBe(true);
+    expect(warnings).toEqual([expect.stringContaining(`${cacheFile()} is a symlink where a file was expected`)]);
+  });
+
+  it('succeeds past a directory planted as the cache entry, reporting that it stays', async () => {
+    mkdirSync(cacheFile(), { recursive: true });
+    await runtime.delNetworkList(abc('1.0.0'), rt);
+    expect(calls()).toHaveLength(3);
+    expect(warnings).toEqual([expect.stringContaining('is a directory where a file was expected'), expect.stringMatching(/failed to remove cache file .* is a directory/)]);
+  });
+
+  it('removes its container lock file after a DEL that succeeded', async () => {
+    await runtime.addNetworkList(abc('1.0.0'), rt);
+    expect(readdirSync(join(cacheDir, 'locks', 'net')).sort()).toEqual(['.gate', '.network', 'ctr1']);
+    await runtime.delNetworkList(abc('1.0.0'), rt);
+    expect(readdirSync(join(cacheDir, 'locks', 'net')).sort()).toEqual(['.gate', '.network']);
   });
 
   it('stops at the first failure and keeps the cache', async () => {
