@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -181,51 +181,15 @@ describe('delNetworkList', () => {
   });
 
   it.each([
-    ['an empty cache file', '', /the file is empty/],
-    ['a truncated cache file', '{"kind":"cniCacheV1","result":{"cni', /not JSON/],
-    ['garbage', '\u0000\u00ff', /not JSON/],
-    ['a cache file of the wrong shape', '"a string"', /not a JSON object/],
-    ['a cache file naming another container inside', encodeCacheEntry({ containerId: 'ctr9', config: Buffer.from('{}'), ifName: 'eth0', networkName: 'net', result: { cniVersion: '1.0.0' } }), /belongs to network "net", container "ctr9"/],
-    ['a result that cannot be converted', encodeCacheEntry({ containerId: 'ctr1', config: Buffer.from('{}'), ifName: 'eth0', networkName: 'net', result: { cniVersion: '9.0.0' } }), /unsupported result version/],
-  ])('goes on without prevResult after %s, names the damage and deletes it', async (_name, content, why) => {
+    ['an empty cache file', ''],
+    ['a truncated cache file', '{"kind":"cniCacheV1","result":{"cni'],
+  ])('goes on without prevResult after %s, and deletes it (more in cni-runtime-damage.test.ts)', async (_name, content) => {
     seedCache({});
     writeFileSync(cacheFile(), content);
     await runtime.delNetworkList(abc('1.0.0'), rt);
-    expect(calls().map((c) => [c.type, 'prevResult' in c.conf])).toEqual([
-      ['noop-c', false],
-      ['noop-b', false],
-      ['noop-a', false],
-    ]);
-    expect(() => statSync(cacheFile())).toThrow();
-    expect(warnings).toEqual([expect.stringMatching(why)]);
-    expect(warnings[0]).toMatch(/; DEL goes on without prevResult$/);
-  });
-
-  it('goes on without prevResult past a symlink planted as the cache entry, removing the link but not its target', async () => {
-    seedCache({});
-    const target = join(cacheDir, 'target');
-    writeFileSync(target, encodeCacheEntry({ containerId: 'ctr1', config: Buffer.from('{}'), ifName: 'eth0', networkName: 'net', result: RESULT_A }));
-    rmSync(cacheFile());
-    symlinkSync(target, cacheFile());
-    await runtime.delNetworkList(abc('1.0.0'), rt);
     expect(calls().map((c) => 'prevResult' in c.conf)).toEqual([false, false, false]);
-    expect(() => lstatSync(cacheFile())).toThrow();
-    expect(statSync(target).isFile()).toBe(true);
-    expect(warnings).toEqual([expect.stringContaining(`${cacheFile()} is a symlink where a file was expected`)]);
-  });
-
-  it('succeeds past a directory planted as the cache entry, reporting that it stays', async () => {
-    mkdirSync(cacheFile(), { recursive: true });
-    await runtime.delNetworkList(abc('1.0.0'), rt);
-    expect(calls()).toHaveLength(3);
-    expect(warnings).toEqual([expect.stringContaining('is a directory where a file was expected'), expect.stringMatching(/failed to remove cache file .* is a directory/)]);
-  });
-
-  it('removes its container lock file after a DEL that succeeded', async () => {
-    await runtime.addNetworkList(abc('1.0.0'), rt);
-    expect(readdirSync(join(cacheDir, 'locks', 'net')).sort()).toEqual(['.gate', '.network', 'ctr1']);
-    await runtime.delNetworkList(abc('1.0.0'), rt);
-    expect(readdirSync(join(cacheDir, 'locks', 'net')).sort()).toEqual(['.gate', '.network']);
+    expect(() => statSync(cacheFile())).toThrow();
+    expect(warnings).toEqual([expect.stringMatching(/; DEL goes on without prevResult$/)]);
   });
 
   it('stops at the first failure and keeps the cache', async () => {
