@@ -14,8 +14,9 @@
 //
 // The locks are flock(2) on those files, so they are shared with every process using the same
 // cache directory (cnitool included) and the kernel drops them when a holder dies. Go's
-// libcni keeps only `<cacheDir>/results/`, so nothing here collides with its files; a
-// container ID starts with a letter or digit, so ".network" is never one.
+// libcni keeps its cache in `<cacheDir>/results/` and host-local's default dataDir is
+// /var/lib/cni/networks, so `locks/` collides with neither; a container ID starts with a
+// letter or digit, so ".gate" and ".network" are never one.
 //
 // Lock files do not accumulate: a DEL that succeeded removes its container's file while it
 // still holds the lock, and GC removes every container file of its network while it holds
