@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type AnyResult, convertResult, familyOf } from '../cni/index.ts';
-import { type CacheEntry, decodeCache, encodeCacheEntry } from './cache-format.ts';
+import { PlantedEntryError, ensurePrivateDir, entryKind, readStateFile, removeStateFile } from '../sys/state-file.ts';
+import { type CacheEntry, type DecodedCache, decodeCache, encodeCacheEntry } from './cache-format.ts';
 import { CacheError } from './errors.ts';
 
 /** libcni's default cache root; every caller should be able to choose another. */
@@ -37,17 +39,34 @@ function badComponent(s: string): boolean {
   return s === '' || s === '.' || s === '..' || s.includes('/') || s.includes('\0');
 }
 
+/** Receives what the cache skipped or replaced: damaged or planted entries. */
+export type WarningSink = (message: string) => void;
+
+/** The file of an entry another attachment's name points at (copied, or damaged by hand). */
+function ownerMismatch(entry: CacheEntry, key: CacheKey): string | undefined {
+  const inside = { network: entry.networkName, containerId: entry.containerId, ifname: entry.ifName };
+  for (const k of ['network', 'containerId', 'ifname'] as const) {
+    if (inside[k] !== key[k]) return `it belongs to network "${inside.network}", container "${inside.containerId}", interface "${inside.ifname}"`;
+  }
+  return undefined;
+}
+
 /**
  * libcni's result cache, file-compatible with Go runtimes: one JSON file per attachment at
  * `<cacheDir>/results/<network>-<containerID>-<ifname>`, directory 0700, file 0600. Writes are
  * atomic (temp file, fsync, rename), so a crash never leaves a half-written entry; reads are
- * tolerant, because after a power loss a stale or empty file must not block a DEL.
+ * tolerant, because after a power loss a stale or empty file must not block a DEL. The
+ * directory may hold what someone else put there: an entry is never read through a symbolic
+ * link, from a fifo or a directory (lib/sys/state-file.ts), and what is skipped is reported
+ * to `onWarning`.
  */
 export class ResultCache {
   readonly dir: string;
+  private readonly warn: WarningSink;
 
-  constructor(cacheDir: string = DEFAULT_CACHE_DIR) {
+  constructor(cacheDir: string = DEFAULT_CACHE_DIR, onWarning: WarningSink = () => {}) {
     this.dir = cacheDir;
+    this.warn = onWarning;
   }
 
   /**
@@ -77,33 +96,43 @@ export class ResultCache {
     const dir = join(this.dir, 'results');
     const tmp = join(dir, `.${entry.networkName}-${entry.containerId}-${entry.ifName}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
     try {
-      await mkdir(dir, { recursive: true, mode: 0o700 });
-      const fh = await open(tmp, 'wx', 0o600);
+      ensurePrivateDir(dir);
+      const kind = entryKind(file);
+      if (kind !== 'missing' && kind !== 'file') this.warn(`${file} is a ${kind} where a cache file was expected; replacing the ${kind} itself, not following it`);
+      // O_EXCL and O_NOFOLLOW: the temporary name is new, never a planted link or file
+      const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
       try {
         await fh.writeFile(encodeCacheEntry(entry));
         await fh.sync();
       } finally {
         await fh.close();
       }
-      await rename(tmp, file);
+      await rename(tmp, file); // replaces a link itself, never its target
       await syncDir(dir);
     } catch (e) {
       await rm(tmp, { force: true }).catch(() => {});
-      throw new CacheError(`failed to write cache file ${file}: ${(e as Error).message}`, { path: file, cause: e });
+      const why = (e as NodeJS.ErrnoException).code === 'EISDIR' ? new PlantedEntryError(file, 'directory', 'file').message : (e as Error).message;
+      throw new CacheError(`failed to write cache file ${file}: ${why}`, { path: file, cause: e });
     }
   }
 
-  /** The decoded file, undefined when it does not exist. */
-  private async readDecoded(key: CacheKey): Promise<ReturnType<typeof decodeCache> | undefined> {
+  /**
+   * The decoded file, undefined when it does not exist. A planted entry and a file naming
+   * another attachment inside are "corrupt" with the reason.
+   */
+  private readDecoded(key: CacheKey): DecodedCache | undefined {
     const file = this.pathFor(key);
-    let text: string;
+    let read;
     try {
-      text = await readFile(file, 'utf8');
+      read = readStateFile(file);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw new CacheError(`failed to read cache file ${file}: ${(e as Error).message}`, { path: file, cause: e });
     }
-    return decodeCache(text);
+    if (read.kind === 'missing') return undefined;
+    if (read.kind === 'planted') return { kind: 'corrupt', reason: read.error.message };
+    const decoded = decodeCache(read.text);
+    const mismatch = decoded.kind === 'v1' ? ownerMismatch(decoded.entry, key) : undefined;
+    return mismatch ? { kind: 'corrupt', reason: mismatch } : decoded;
   }
 
   /**
@@ -113,7 +142,7 @@ export class ResultCache {
   async readResult(key: CacheKey, version: string): Promise<CachedResultRead> {
     let decoded;
     try {
-      decoded = await this.readDecoded(key);
+      decoded = this.readDecoded(key);
     } catch (e) {
       return { status: 'bad', error: e instanceof CacheError ? e : new CacheError((e as Error).message, { cause: e }) };
     }
@@ -141,14 +170,18 @@ export class ResultCache {
    * @throws CacheError when the file is unreadable, corrupt, or a pre-v1 file (which has no config).
    */
   async readEntry(key: CacheKey): Promise<CacheEntry | undefined> {
-    const decoded = await this.readDecoded(key);
+    const decoded = this.readDecoded(key);
     if (decoded === undefined) return undefined;
     if (decoded.kind === 'v1') return decoded.entry;
     const why = decoded.kind === 'corrupt' ? decoded.reason : 'it is a pre-v1 cache file, which holds no config';
     throw new CacheError(`failed to read cached network "${key.network}" config: ${why}`, { path: this.pathFor(key) });
   }
 
-  /** Deletes one entry; a missing file or an unusable key is not an error (DEL is idempotent). */
+  /**
+   * Deletes one entry; a missing file or an unusable key is not an error (DEL is idempotent).
+   * A symbolic link or fifo in its place is removed itself (unlink never follows).
+   * @throws CacheError when it cannot be removed (a directory planted in its place)
+   */
   async remove(key: CacheKey): Promise<void> {
     let file: string;
     try {
@@ -156,13 +189,18 @@ export class ResultCache {
     } catch {
       return;
     }
-    await rm(file, { force: true });
+    try {
+      removeStateFile(file);
+    } catch (e) {
+      throw new CacheError(`failed to remove cache file ${file}: ${(e as Error).message}`, { path: file, cause: e });
+    }
   }
 
   /**
    * Every attachment in the cache, optionally only those of one container (libcni
    * GetCachedAttachments): files scanned in name order, only complete v1 entries with a
-   * network and interface name. A missing cache directory holds no attachments.
+   * network and interface name. A missing cache directory holds no attachments. Damaged and
+   * planted entries are reported to `onWarning` and skipped: their attachment is unknown.
    */
   async attachments(containerId?: string): Promise<CachedAttachment[]> {
     const dir = join(this.dir, 'results');
@@ -181,17 +219,32 @@ export class ResultCache {
         const pos = name.indexOf(part);
         if (pos <= 0 || pos + part.length >= name.length) continue;
       }
-      let text: string;
+      const file = join(dir, name);
+      let read;
       try {
-        text = await readFile(join(dir, name), 'utf8');
-      } catch {
+        read = readStateFile(file);
+      } catch (e) {
+        this.warn(`skipping cache file ${file}: ${(e as Error).message}`);
         continue;
       }
-      const decoded = decodeCache(text);
+      if (read.kind === 'missing') continue; // removed meanwhile
+      if (read.kind === 'planted') {
+        this.warn(`skipping ${read.error.message}`);
+        continue;
+      }
+      const decoded = decodeCache(read.text);
+      if (decoded.kind === 'corrupt') {
+        this.warn(`skipping cache file ${file}, its attachment is unknown: ${decoded.reason}`);
+        continue;
+      }
       if (decoded.kind !== 'v1') continue;
       const e = decoded.entry;
       if (containerId && e.containerId !== containerId) continue;
       if (e.ifName === '' || e.networkName === '') continue;
+      if (name !== `${e.networkName}-${e.containerId}-${e.ifName}`) {
+        this.warn(`skipping cache file ${file}: it names network "${e.networkName}", container "${e.containerId}", interface "${e.ifName}" inside`);
+        continue;
+      }
       out.push({
         containerId: e.containerId,
         network: e.networkName,

@@ -9,59 +9,34 @@ import {
   validateIfname,
   validateNetworkName,
 } from '../cni/index.ts';
-import type { Attachment } from '../core/index.ts';
 import { type Exec, type PluginInfo, createExec, getVersionInfo } from '../invoke/index.ts';
-import { type CacheKey, type CachedAttachment, DEFAULT_CACHE_DIR, ResultCache } from './cache.ts';
+import { type CacheKey, type CachedAttachment, DEFAULT_CACHE_DIR, ResultCache, type WarningSink } from './cache.ts';
 import { type NetworkConfig, type NetworkConfigList, type PluginConf, listOfOne } from './conf.ts';
 import { CacheError, ConfError, MultiError, NetworkPluginError, type Operation } from './errors.ts';
-import { type AttachmentArgs, type PluginCaller, callAttachment, callNetwork } from './plugin-call.ts';
+import { DEFAULT_LOCK_TIMEOUT_MS, OperationLocks } from './operation-lock.ts';
+import { type PluginCaller, callAttachment, callNetwork } from './plugin-call.ts';
+import type { CachedConfig, CniRuntimeOptions, GcArgs, OperationOptions, RuntimeConf } from './runtime-options.ts';
 import { gcRequest, statusRequest } from './request.ts';
 import { configForStaleDel } from './stale-del.ts';
 
-/** The arguments of one attachment operation (libcni RuntimeConf). */
-export type RuntimeConf = AttachmentArgs;
+export type { CachedConfig, CniRuntimeOptions, GcArgs, OperationOptions, RuntimeConf } from './runtime-options.ts';
 
-/** How a CniRuntime finds and runs plugins and where it keeps its cache. */
-export interface CniRuntimeOptions {
-  /** Directories searched for plugin executables, in order (CNI_PATH). */
-  readonly pluginPaths: readonly string[];
-  /** Cache root; results go to `<cacheDir>/results`. @default "/var/lib/cni" */
-  readonly cacheDir?: string | undefined;
-  /** How plugins are run. @default createExec() (posix_spawn; stderr forwarded to ours) */
-  readonly exec?: Exec | undefined;
-  /** The environment plugins inherit before the CNI_* variables. @default process.env */
-  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
-  /** Kill a plugin that runs longer than this. @default no limit */
-  readonly timeoutMs?: number | undefined;
-}
-
-/** GC arguments (libcni GCArgs). */
-export interface GcArgs {
-  /**
-   * The attachments that are still in use. Every cached attachment of the network not in
-   * this list is deleted. Absent means "unknown": every cached attachment is deleted (as
-   * cnitool gc does) and plugins get no list, which our plugins read as "remove nothing".
-   */
-  readonly validAttachments?: readonly Attachment[] | undefined;
-  readonly signal?: AbortSignal | undefined;
-}
-
-/** Options of the operations that take no RuntimeConf. */
-export interface OperationOptions {
-  readonly signal?: AbortSignal | undefined;
-}
-
-/** The cached configuration of an attachment and the arguments its ADD ran with. */
-export interface CachedConfig {
-  readonly config: Buffer;
-  readonly rt: RuntimeConf;
+function emitWarning(message: string): void {
+  process.emitWarning(message, 'CniRuntimeWarning');
 }
 
 /**
  * The runtime side of CNI, equivalent to Go's libcni CNIConfig: runs network lists and single
  * networks through their plugins for ADD, CHECK, DEL, GC and STATUS with libcni's semantics,
  * builds each plugin's stdin, keeps the Go-compatible result cache, and validates lists.
- * Needs no root; under Node it reaches libc (koffi, through lib/invoke) only to start plugins.
+ * Needs no root; under Node it reaches libc (koffi, through lib/sys) to start plugins and to
+ * lock.
+ *
+ * Operations on one container and network are serialised, across processes sharing the cache
+ * directory: ADD, CHECK and DEL hold `<cacheDir>/locks/<network>/<containerID>` exclusively
+ * (and the network's `.network` shared) for their whole chain, GC holds the network
+ * exclusively. A second operation waits (polling, the event loop keeps running) up to
+ * `lockTimeoutMs`, then fails with code 11. See operation-lock.ts for the lock files' life.
  */
 export class CniRuntime {
   readonly pluginPaths: readonly string[];
@@ -69,13 +44,18 @@ export class CniRuntime {
   private readonly exec: Exec;
   private readonly env: Readonly<Record<string, string | undefined>> | undefined;
   private readonly timeoutMs: number | undefined;
+  private readonly locks: OperationLocks;
+  private readonly warn: WarningSink;
 
   constructor(options: CniRuntimeOptions) {
+    const cacheDir = options.cacheDir ?? DEFAULT_CACHE_DIR;
     this.pluginPaths = [...options.pluginPaths];
-    this.cache = new ResultCache(options.cacheDir ?? DEFAULT_CACHE_DIR);
+    this.warn = options.onWarning ?? emitWarning;
+    this.cache = new ResultCache(cacheDir, this.warn);
     this.exec = options.exec ?? createExec();
     this.env = options.env;
     this.timeoutMs = options.timeoutMs;
+    this.locks = new OperationLocks(cacheDir, options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
   }
 
   // ---- network lists -------------------------------------------------------------------
@@ -100,37 +80,34 @@ export class CniRuntime {
       throw new CniError(ErrorCode.IncompatibleVersion, `configuration version "${list.cniVersion}" does not support the CHECK command`);
     }
     if (list.disableCheck) return;
-    const read = await this.cache.readResult(this.keyOf(list, rt), list.cniVersion);
-    if (read.status === 'bad') {
-      throw new CacheError(`failed to get network "${list.name}" cached result: ${read.error.message}`, { cause: read.error });
-    }
-    const prevResult = read.status === 'ok' ? read.result : undefined;
-    for (const plugin of list.plugins) {
-      await this.runAttachment('CHECK', 'check', list, plugin, rt, prevResult);
-    }
+    this.validateAttachment(list, rt);
+    await this.locks.withContainer(list.name, rt.containerId, rt.signal, async () => {
+      const read = await this.cache.readResult(this.keyOf(list, rt), list.cniVersion);
+      if (read.status === 'bad') {
+        throw new CacheError(`failed to get network "${list.name}" cached result: ${read.error.message}`, { cause: read.error });
+      }
+      const prevResult = read.status === 'ok' ? read.result : undefined;
+      for (const plugin of list.plugins) {
+        await this.runAttachment('CHECK', 'check', list, plugin, rt, prevResult);
+      }
+      return { value: undefined, forget: false };
+    });
   }
 
   /**
    * DEL: runs the plugins in reverse order, each getting the cached result (from 0.4.0),
    * stops at the first failure and removes the cache entry after success. An unusable cache
-   * entry does not block DEL: it is removed and DEL goes on without prevResult.
-   * @throws NetworkPluginError
+   * entry (damaged, planted, another attachment's) does not block DEL: it is reported to
+   * `onWarning` and DEL goes on without prevResult.
+   * @throws CniError code 4 (container ID, network or interface name unusable), NetworkPluginError,
+   *   LockTimeoutError (code 11)
    */
   async delNetworkList(list: NetworkConfigList, rt: RuntimeConf): Promise<void> {
-    const key = this.keyOf(list, rt);
-    let prevResult: AnyResult | undefined;
-    if (specHasPrevResultOnDel(list.cniVersion)) {
-      const read = await this.cache.readResult(key, list.cniVersion);
-      if (read.status === 'ok') prevResult = read.result;
-      else if (read.status === 'bad') await this.cache.remove(key).catch(() => {});
-    }
-    for (let i = list.plugins.length - 1; i >= 0; i--) {
-      const plugin = list.plugins[i] as PluginConf;
-      await this.runAttachment('DEL', 'delete', list, plugin, rt, prevResult);
-    }
-    // Every plugin has let go; a cache file we cannot remove must not turn that into a failure
-    // (libcni ignores this error too). A leftover entry is cleaned by a later DEL or GC.
-    await this.cache.remove(key).catch(() => {});
+    this.validateAttachment(list, rt);
+    await this.locks.withContainer(list.name, rt.containerId, rt.signal, async () => {
+      await this.delLocked(list, rt);
+      return { value: undefined, forget: true };
+    });
   }
 
   /**
@@ -142,6 +119,12 @@ export class CniRuntime {
    */
   async gcNetworkList(list: NetworkConfigList, args: GcArgs = {}): Promise<void> {
     if (list.disableGC) return;
+    validateNetworkName(list.name);
+    await this.locks.withNetwork(list.name, args.signal, () => this.gcLocked(list, args));
+  }
+
+  /** GC holding the network exclusively: no ADD, CHECK or DEL of it runs meanwhile. */
+  private async gcLocked(list: NetworkConfigList, args: GcArgs): Promise<void> {
     const errors: Error[] = [];
     const valid = args.validAttachments ? new Set(args.validAttachments.map((a) => `${a.containerId}\0${a.ifname}`)) : undefined;
     let cached: CachedAttachment[] = [];
@@ -161,7 +144,7 @@ export class CniRuntime {
         signal: args.signal,
       };
       try {
-        await this.delNetworkList(await configForStaleDel(list, att), rt);
+        await this.delLocked(await configForStaleDel(list, att), rt);
       } catch (e) {
         errors.push(new Error(`failed to delete stale attachment ${att.containerId} ${att.ifname}: ${(e as Error).message}`, { cause: e }));
       }
@@ -287,11 +270,42 @@ export class CniRuntime {
     return { network: net.name, containerId: rt.containerId, ifname: rt.ifname };
   }
 
-  private async add(list: NetworkConfigList, rt: RuntimeConf, cacheBytes: Buffer): Promise<AnyResult> {
+  /**
+   * The container ID and network name become file names (cache and locks); the interface name
+   * too, in the cache.
+   * @throws CniError code 4 (container ID, interface name) or 7 (network name)
+   */
+  private validateAttachment(list: NetworkConfigList, rt: Pick<RuntimeConf, 'containerId' | 'ifname'>): void {
     validateContainerId(rt.containerId);
     validateNetworkName(list.name);
     validateIfname(rt.ifname);
+  }
+
+  /** DEL, the caller holding the container's lock (or the network's, in GC). */
+  private async delLocked(list: NetworkConfigList, rt: RuntimeConf): Promise<void> {
+    const key = this.keyOf(list, rt);
+    let prevResult: AnyResult | undefined;
+    if (specHasPrevResultOnDel(list.cniVersion)) {
+      const read = await this.cache.readResult(key, list.cniVersion);
+      if (read.status === 'ok') prevResult = read.result;
+      else if (read.status === 'bad') this.warn(`${read.error.message}; DEL goes on without prevResult`);
+    }
+    for (let i = list.plugins.length - 1; i >= 0; i--) {
+      const plugin = list.plugins[i] as PluginConf;
+      await this.runAttachment('DEL', 'delete', list, plugin, rt, prevResult);
+    }
+    // Every plugin has let go; a cache file we cannot remove must not turn that into a failure
+    // (libcni ignores this error too). It is reported; a later DEL or GC meets it again.
+    await this.cache.remove(key).catch((e: unknown) => this.warn((e as Error).message));
+  }
+
+  private async add(list: NetworkConfigList, rt: RuntimeConf, cacheBytes: Buffer): Promise<AnyResult> {
+    this.validateAttachment(list, rt);
     if (list.plugins.length === 0) throw new ConfError(`network "${list.name}" has no plugins`);
+    return this.locks.withContainer(list.name, rt.containerId, rt.signal, async () => ({ value: await this.addLocked(list, rt, cacheBytes), forget: false }));
+  }
+
+  private async addLocked(list: NetworkConfigList, rt: RuntimeConf, cacheBytes: Buffer): Promise<AnyResult> {
     let result: AnyResult | undefined;
     for (const plugin of list.plugins) {
       result = await this.runAttachment('ADD', 'add', list, plugin, rt, result);

@@ -1,5 +1,5 @@
 export { type CacheEntry, CACHE_KIND_V1, type DecodedCache, decodeCache, encodeCacheEntry } from './cache-format.ts';
-export { type CacheKey, type CachedAttachment, type CachedResultRead, DEFAULT_CACHE_DIR, ResultCache } from './cache.ts';
+export { type CacheKey, type CachedAttachment, type CachedResultRead, DEFAULT_CACHE_DIR, ResultCache, type WarningSink } from './cache.ts';
 export {
   type CachedConfig,
   CniRuntime,
@@ -29,6 +29,7 @@ export {
   type Operation,
 } from './errors.ts';
 export { goJson } from './go-json.ts';
+export { DEFAULT_LOCK_TIMEOUT_MS, LockTimeoutError } from './operation-lock.ts';
 export {
   type FoundNetwork,
   confFiles,

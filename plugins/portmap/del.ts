@@ -9,14 +9,17 @@ import { loadState } from './state.ts';
 /**
  * DEL: remove exactly what ADD installed, from the recorded state, or from the mappings the
  * runtime sent again; with neither there is nothing of ours (a pod without mappings costs one
- * failed file open). Every installed backend is asked, since the ADD may have used either.
+ * failed file open). A damaged or planted record still says ADD installed rules: they are
+ * found by owner. Every installed backend is asked, since the ADD may have used either.
  */
 export async function del(req: AttachmentRequest): Promise<void> {
   const cfg = parsePortmapConfig(req);
   const prev = optionalPrevResult(req);
   const owner = { network: cfg.network, containerId: req.containerId, ifname: req.ifname };
-  const recorded = loadState(cfg.stateDir, owner);
-  const plan = planTeardown(cfg, req, recorded, prev);
+  const loaded = loadState(cfg.stateDir, owner);
+  const recorded = loaded.kind === 'recorded' ? loaded : undefined;
+  const plan =
+    loaded.kind === 'damaged' ? { target: owner, backend: undefined, flush: planTeardown(cfg, req, undefined, prev)?.flush } : planTeardown(cfg, req, recorded, prev);
   if (!plan) return;
   // the recorded backend alone when known; otherwise every installed one
   const backends = backendsInUse(portmap, systemRunner()).filter((b) => !plan.backend || b.name === plan.backend);

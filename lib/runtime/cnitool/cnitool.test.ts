@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -135,4 +135,21 @@ describe('cnitool (bundled, against the noop plugin)', () => {
     expect(run(['--help'])).toMatchObject({ code: 0, stdout: HELP });
     expect(run([])).toMatchObject({ code: 2, stderr: HELP, stdout: '' });
   });
+
+  it('del and gc go on past a garbage and a planted cache entry, naming each on stderr', () => {
+    const results = join(cacheDir, 'results');
+    mkdirSync(results, { recursive: true });
+    writeFileSync(join(results, `net-${ID}-eth0`), '{"kind":"cniCacheV1","conta');
+    const del = run(['del', 'net', NS]);
+    expect(del.code, del.stderr).toBe(0);
+    expect(del.stderr).toMatch(new RegExp(`cnitool: warning: unusable cached result of network "net" \\(container ${ID}, eth0\\): it is not JSON.*; DEL goes on without prevResult`));
+    expect(readRequests(dbg).map((c) => c.type)).toEqual(['noop2', 'noop']);
+
+    writeFileSync(join(root, 'target'), 'precious');
+    symlinkSync(join(root, 'target'), join(results, 'net-other-eth0'));
+    const gc = run(['gc', 'net', NS]);
+    expect(gc.code, gc.stderr).toBe(0);
+    expect(gc.stderr).toContain(`cnitool: warning: skipping ${join(results, 'net-other-eth0')} is a symlink where a file was expected`);
+    expect(readFileSync(join(root, 'target'), 'utf8')).toBe('precious');
+  }, 30_000);
 });

@@ -26,6 +26,7 @@ export function verbContext(io: CliIo, args: ParsedArgs): VerbContext {
     runtime: new CniRuntime({
       pluginPaths: splitCniPath(io.env.CNI_PATH),
       cacheDir: io.env.CNI_CACHE_DIR || DEFAULT_CACHE_DIR,
+      onWarning: (message) => io.stderr(`cnitool: warning: ${message}\n`),
     }),
   };
 }
