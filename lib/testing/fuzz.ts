@@ -47,8 +47,8 @@ function timed<A extends unknown[], R>(predicate: (...args: A) => R): (...args: 
 
 /**
  * fc.assert for a synchronous property, counting its runs. Every run is timed (see
- * SLOW_RUN_MS), and the whole property stops after `budgetMs` so a slow machine still fits the
- * unit tests' time; the runs done are what is counted.
+ * SLOW_RUN_MS), and the whole property stops after a time budget so a slow machine still fits
+ * the unit tests' time; the runs done are what is counted.
  */
 export function checkProperty<Ts extends [unknown, ...unknown[]]>(
   arbitraries: { [K in keyof Ts]: fc.Arbitrary<Ts[K]> },
@@ -56,8 +56,8 @@ export function checkProperty<Ts extends [unknown, ...unknown[]]>(
   defaultRuns: number,
   params: fc.Parameters<Ts> = {},
 ): void {
-  const property = fc.property(...arbitraries, timed(predicate) as never) as unknown as fc.IProperty<Ts>;
-  const details = fc.check(property, { numRuns: fuzzRuns(defaultRuns), interruptAfterTimeLimit: budgetMs(), ...params });
+  const property = (fc.property as unknown as (...a: unknown[]) => fc.IProperty<Ts>)(...arbitraries, timed(predicate));
+  const details = fc.check(property, { ...runParams<Ts>(defaultRuns), ...params });
   casesRun += details.numRuns;
   if (details.failed) throw new Error(fc.defaultReportMessage(details));
 }
@@ -67,18 +67,19 @@ export async function checkAsyncProperty<Ts extends [unknown, ...unknown[]]>(
   arbitraries: { [K in keyof Ts]: fc.Arbitrary<Ts[K]> },
   predicate: (...args: Ts) => Promise<void>,
   defaultRuns: number,
-  params: fc.Parameters<Ts> & { timeoutMs?: number } = {},
+  timeoutMs = 20_000,
 ): Promise<void> {
-  const { timeoutMs = 20_000, ...rest } = params;
-  const property = fc.asyncProperty(...arbitraries, predicate as never) as unknown as fc.IAsyncProperty<Ts>;
-  const details = await fc.check(property, { numRuns: fuzzRuns(defaultRuns), interruptAfterTimeLimit: budgetMs(), timeout: timeoutMs, ...rest });
+  const property = (fc.asyncProperty as unknown as (...a: unknown[]) => fc.IAsyncProperty<Ts>)(...arbitraries, predicate);
+  const details = await fc.check(property, { ...runParams<Ts>(defaultRuns), timeout: timeoutMs });
   casesRun += details.numRuns;
-  if (details.failed) throw new Error(fc.asyncDefaultReportMessage ? await fc.asyncDefaultReportMessage(details) : fc.defaultReportMessage(details));
+  if (details.failed) throw new Error(fc.defaultReportMessage(details));
 }
 
-/** Per-property wall-clock budget; unlimited in a long run (FUZZ_RUNS set). */
-function budgetMs(): number | undefined {
-  return process.env.FUZZ_RUNS ? undefined : Number(process.env.FUZZ_BUDGET_MS) || 4000;
+/** numRuns, and a per-property wall-clock budget unless FUZZ_RUNS asks for a long run. */
+function runParams<Ts>(defaultRuns: number): fc.Parameters<Ts> {
+  const numRuns = fuzzRuns(defaultRuns);
+  if (process.env.FUZZ_RUNS) return { numRuns };
+  return { numRuns, interruptAfterTimeLimit: Number(process.env.FUZZ_BUDGET_MS) || 4000 };
 }
 
 /** The spec's error codes (lib/cni/errors.ts). */
@@ -179,7 +180,7 @@ function setAt(root: unknown, path: Path, change: (old: unknown) => unknown): un
     return v === DELETE ? null : v;
   }
   const [head, ...rest] = path as [string | number, ...Path];
-  const copy: Record<string | number, unknown> = Array.isArray(root) ? [...root] : { ...(root as object) };
+  const copy = (Array.isArray(root) ? [...(root as unknown[])] : { ...(root as object) }) as Record<string | number, unknown>;
   const v = rest.length === 0 ? change(copy[head]) : setAt(copy[head], rest, change);
   if (v !== DELETE) copy[head] = v;
   else if (Array.isArray(copy)) copy.splice(head as number, 1);
