@@ -54,6 +54,20 @@ describe('network configuration files', () => {
   });
 });
 
+describe('nesting', () => {
+  it('a conf or conflist nested up to 5,000 levels gives a configuration or a ConfError, and up-converts', () => {
+    checkProperty([fc.integer({ min: 1, max: 5000 }), fc.boolean()], (depth, list) => {
+      const deep = `${'['.repeat(depth)}${']'.repeat(depth)}`;
+      const text = list ? `{"name":"n","plugins":[{"type":"x","a":${deep}}]}` : `{"type":"x","name":"n","a":${deep}}`;
+      if (list) outcome(() => networkConfFromBytes(Buffer.from(text)), confError);
+      else {
+        const r = outcome(() => networkConfigFromBytes(Buffer.from(text)), confError);
+        if ('value' in r) confListFromConf(r.value);
+      }
+    }, 200);
+  });
+});
+
 const entry: fc.Arbitrary<CacheEntry> = fc.record({
   containerId: fc.string(),
   config: fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b)),
