@@ -4,10 +4,12 @@ import bridgeJson from '../../schemas/bridge.json' with { type: 'json' };
 import hostLocalJson from '../../schemas/host-local.json' with { type: 'json' };
 import loopbackJson from '../../schemas/loopback.json' with { type: 'json' };
 import portmapJson from '../../schemas/portmap.json' with { type: 'json' };
-import { checkProperty, cniErrorWith, mutated, nastyString, nastyValue, nested, outcome, reportFuzzCases } from '../testing/fuzz.ts';
+import { checkAsyncProperty, checkProperty, cniErrorWith, mutated, nastyString, nastyValue, nested, outcome, reportFuzzCases } from '../testing/fuzz.ts';
 import { parseCniArgs, validateContainerId, validateIfname, validateNetworkName } from './args.ts';
 import { parseMac } from './fields.ts';
 import { type Finding, checkConfig, checkValue } from './json-schema.ts';
+import { type PluginDefinition, runPlugin } from './skel.ts';
+import { fakeIo } from './testing-io.ts';
 import { parseValidAttachments } from './valid-attachments.ts';
 
 // Properties of lib/cni's parsers of what a runtime hands a plugin: CNI_ARGS, the env
@@ -117,5 +119,66 @@ describe('cni.dev/valid-attachments (GC)', () => {
     checkProperty([fc.oneof(nastyValue, fc.array(fc.record({ containerID: nastyString, ifname: nastyString }, { requiredKeys: [] }), { maxLength: 4 }))], (list) => {
       outcome(() => parseValidAttachments({ name: 'n', cniVersion: '1.1.0', 'cni.dev/valid-attachments': list }), cniErrorWith(6, 7));
     }, 500);
+  });
+});
+
+/** A plugin whose handlers check their config as the real ones do, and succeed. */
+const checkingPlugin: PluginDefinition = {
+  name: 'fuzz',
+  handlers: {
+    add: async (req) => {
+      checkConfig(bridgeJson, req.config);
+      return { cniVersion: '1.1.0', ips: [{ address: '10.1.0.5/16' }] };
+    },
+    del: async (req) => void checkConfig(bridgeJson, req.config),
+    check: async (req) => void checkConfig(bridgeJson, req.config),
+    gc: async (req) => void checkConfig(bridgeJson, req.config),
+    status: async (req) => void checkConfig(bridgeJson, req.config),
+  },
+};
+
+/** Runs the plugin; asserts the exit code and stdout are the protocol's, and returns the error code (0: success). */
+async function invoke(env: Record<string, string | undefined>, stdin: string): Promise<number> {
+  const io = fakeIo(env, stdin);
+  const exit = await runPlugin(checkingPlugin, io);
+  const out = io.stdout.join('');
+  if (exit === 0) return 0;
+  expect(exit).toBe(1);
+  const err = JSON.parse(out) as { code: number; msg: string };
+  expect(SPEC_CODES_NO_999).toContain(err.code);
+  expect(err.msg).not.toBe('');
+  return err.code;
+}
+
+/** Bad input never deserves 999 (common rules: the right code, an actionable message). */
+const SPEC_CODES_NO_999 = [1, 2, 3, 4, 5, 6, 7, 11, 50, 51];
+
+describe('skel: the whole invocation with any env and stdin', () => {
+  const env = fc.record({
+    CNI_COMMAND: fc.oneof(fc.constantFrom('ADD', 'DEL', 'CHECK', 'GC', 'STATUS', 'VERSION', 'add', ''), nastyString),
+    CNI_CONTAINERID: fc.oneof(fc.constant('c1'), nastyString),
+    CNI_NETNS: fc.oneof(fc.constant('/run/netns/none'), nastyString),
+    CNI_IFNAME: fc.oneof(fc.constant('eth0'), nastyString),
+    CNI_ARGS: cniArgsText,
+    CNI_PATH: fc.constantFrom('/opt/cni/bin', ''),
+  }, { requiredKeys: [] });
+  const stdin = fc.oneof(
+    { weight: 3, arbitrary: mutated(validConfig).map((v) => JSON.stringify(v) ?? '') },
+    { weight: 1, arbitrary: nastyValue.map((v) => JSON.stringify(v) ?? '') },
+    { weight: 1, arbitrary: nastyString },
+  );
+
+  it('exits 0, or 1 with a spec error JSON whose code is not 999', async () => {
+    await checkAsyncProperty([env, stdin], async (e, s) => void (await invoke(e, s)), 1000);
+  });
+
+  // BUG (issue 17, "a deeply nested JSON value overflows the stack and gives 999 instead of a
+  // decode error"; skel's stdin decoding is being fixed by another helper). Remove `.fails` with the fix.
+  it.fails('a config nested 10,000 levels inside ranges, ipam or portMappings is code 6 (fails: 999, stack overflow)', async () => {
+    const where = fc.constantFrom('ipam', 'dns', 'runtimeConfig', 'vlanTrunk');
+    await checkAsyncProperty([where, fc.integer({ min: 10_000, max: 20_000 })], async (key, depth) => {
+      const stdin = `{"cniVersion":"1.1.0","name":"n","type":"bridge","${key}":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+      expect(await invoke({ CNI_COMMAND: 'ADD', CNI_CONTAINERID: 'c1', CNI_NETNS: '/run/netns/none', CNI_IFNAME: 'eth0' }, stdin)).toBe(6);
+    }, 5);
   });
 });
