@@ -62,15 +62,19 @@ export function checkProperty<Ts extends [unknown, ...unknown[]]>(
   if (details.failed) throw new Error(fc.defaultReportMessage(details));
 }
 
-/** As checkProperty, for an async predicate; each run also gets `timeoutMs`. */
+/**
+ * As checkProperty, for an async predicate; each run also gets `timeoutMs`. `budgetMs` false
+ * runs every case (a test that must cover its numRuns, such as the executables').
+ */
 export async function checkAsyncProperty<Ts extends [unknown, ...unknown[]]>(
   arbitraries: { [K in keyof Ts]: fc.Arbitrary<Ts[K]> },
   predicate: (...args: Ts) => Promise<void>,
   defaultRuns: number,
-  timeoutMs = 20_000,
+  options: { timeoutMs?: number; budget?: boolean } = {},
 ): Promise<void> {
   const property = (fc.asyncProperty as unknown as (...a: unknown[]) => fc.IAsyncProperty<Ts>)(...arbitraries, predicate);
-  const details = await fc.check(property, { ...runParams<Ts>(defaultRuns), timeout: timeoutMs });
+  const params = options.budget === false ? { numRuns: fuzzRuns(defaultRuns) } : runParams<Ts>(defaultRuns);
+  const details = await fc.check(property, { ...params, timeout: options.timeoutMs ?? 20_000 });
   casesRun += details.numRuns;
   if (details.failed) throw new Error(fc.defaultReportMessage(details));
 }
