@@ -44,6 +44,16 @@ describe('nft -j listings', () => {
     }, 1000);
   });
 
+  it('a listing nested up to 20,000 levels parses (nft never nests that deep: no stack overflow either)', () => {
+    checkProperty([fc.integer({ min: 1, max: 20_000 }), fc.boolean()], (depth, arrays) => {
+      let v = '"x"';
+      if (arrays) v = `${'['.repeat(depth)}${v}${']'.repeat(depth)}`;
+      else for (let i = 0; i < depth; i++) v = `{"prefix":{"addr":${v},"len":1}}`;
+      const r = parseNftListing(`{"nftables":[{"rule":{"chain":"c","expr":[{"match":{"left":${v},"op":"==","right":1}}]}}]}`);
+      expect(r.rules[0]?.text).toBeTypeOf('string');
+    }, 100);
+  });
+
   it('renderExpr renders any expression list, nested up to 50 levels', () => {
     checkProperty([fc.integer({ min: 1, max: 50 }), fc.constantFrom('prefix', 'payload', 'meta')], (depth, key) => {
       let v: unknown = '10.0.0.0';
