@@ -6,6 +6,9 @@ import { isCniError } from '../cni/errors.ts';
 // outcome is judged, and the generators of hostile input. The property of every decoder and
 // config parser is the same: any input gives a value or the module's declared error, never a
 // TypeError from a missing check, a stack overflow or a hang.
+//
+// A long run (no time budget, every property FUZZ_RUNS times; FUZZ_SLOW_MS on a loaded machine):
+//   FUZZ_RUNS=10000 FUZZ_SUMMARY=/tmp/fuzz.tsv npx vitest run --project unit --testTimeout=0 $(git ls-files '*.fuzz.test.ts')
 
 /**
  * Runs per property: the test's default, or FUZZ_RUNS for a long run (`FUZZ_RUNS=100000`).

@@ -10,7 +10,9 @@ import { optionalPrevResult, parseMappings, parsePortmapConfig, requirePrevResul
 afterAll(() => reportFuzzCases('plugins/portmap/config'));
 
 function req(config: unknown): AttachmentRequest {
-  const c = { ...(config as object), name: 'net' } as ConfigRequest['config'];
+  // skel hands a plugin an object only: anything else stands in one of its keys
+  const object = typeof config === 'object' && config !== null && !Array.isArray(config);
+  const c = (object ? { ...config, name: 'net' } : { name: 'net', junk: config }) as ConfigRequest['config'];
   const base: ConfigRequest = { command: 'ADD', config: c, stdin: Buffer.from('{}'), cniVersion: '1.1.0', path: [], env: {} };
   return { ...base, containerId: 'c', netns: '/run/netns/p', ifname: 'eth0', args: parseCniArgs('') };
 }
