@@ -62,7 +62,7 @@ export function checkProperty<Ts extends [unknown, ...unknown[]]>(
   const property = (fc.property as unknown as (...a: unknown[]) => fc.IProperty<Ts>)(...arbitraries, timed(predicate));
   const details = fc.check(property, { ...runParams<Ts>(defaultRuns), ...params });
   casesRun += details.numRuns;
-  if (details.failed) throw new Error(fc.defaultReportMessage(details));
+  if (details.failed) throw failure(details);
 }
 
 /**
@@ -79,7 +79,14 @@ export async function checkAsyncProperty<Ts extends [unknown, ...unknown[]]>(
   const params = options.budget === false ? { numRuns: fuzzRuns(defaultRuns) } : runParams<Ts>(defaultRuns);
   const details = await fc.check(property, { ...params, timeout: options.timeoutMs ?? 20_000 });
   casesRun += details.numRuns;
-  if (details.failed) throw new Error(fc.defaultReportMessage(details));
+  if (details.failed) throw failure(details);
+}
+
+/** fast-check's report with the counterexample's own error, which the report leaves out. */
+function failure<Ts>(details: fc.RunDetails<Ts>): Error {
+  const cause = details.errorInstance;
+  const why = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+  return new Error(`${fc.defaultReportMessage(details) ?? 'property failed'}\nGot ${why.slice(0, 2000)}`, { cause });
 }
 
 /** numRuns, and a per-property wall-clock budget unless FUZZ_RUNS asks for a long run. */
