@@ -34,4 +34,13 @@ describe('nft-json', () => {
     expect(listing.rules[0]?.text).toMatch(/^…(\/8){33} == \[{33}…\]{33}$/);
     expect(renderExpr([{ match: { left: { prefix: { addr: '10.1.0.0', len: 16 } }, op: '==', right: [1, [2]] } }])).toBe('10.1.0.0/16 == [1,[2]]');
   });
+
+  // fuzz counterexample (lib/firewall/decode.fuzz.test.ts): String() threw a TypeError for an
+  // object whose "toString" key is not a function
+  it('reads a name or handle of the wrong type as its JSON or NaN, without throwing', () => {
+    const listing = parseNftListing('{"nftables":[{"chain":{"family":{"toString":0},"table":"t","name":5}},{"rule":{"family":"ip","table":null,"chain":"c","handle":{"valueOf":0,"toString":0}}}]}');
+    expect(listing.chains[0]).toMatchObject({ family: '{"toString":0}', table: 't', name: '5' });
+    expect(listing.rules[0]).toMatchObject({ table: 'null', chain: 'c' });
+    expect(listing.rules[0]?.handle).toBeNaN();
+  });
 });

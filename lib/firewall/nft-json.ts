@@ -85,6 +85,19 @@ function renderStatement(st: Json): string {
   return json(st, 0);
 }
 
+/**
+ * A name field as text. nft gives strings; anything else is shown as its JSON, never through
+ * String(), which throws for an object whose "toString" key is not a function.
+ */
+function text(v: Json | undefined): string {
+  return typeof v === 'string' ? v : json(v, 0);
+}
+
+/** A handle: nft gives numbers; anything else that is not a numeric string is NaN (no rule has it). */
+function handle(v: Json | undefined): number {
+  return typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : Number.NaN;
+}
+
 /** Renders a rule's `expr` array as one line (unknown statements as their JSON). */
 export function renderExpr(expr: Json | undefined): string {
   return Array.isArray(expr) ? expr.map(renderStatement).join(' ') : '';
@@ -102,9 +115,9 @@ export function parseNftListing(stdout: string): NftListing {
     const c = item.chain;
     if (isObject(c)) {
       chains.push({
-        family: String(c.family),
-        table: String(c.table),
-        name: String(c.name),
+        family: text(c.family),
+        table: text(c.table),
+        name: text(c.name),
         type: typeof c.type === 'string' ? c.type : undefined,
         hook: typeof c.hook === 'string' ? c.hook : undefined,
       });
@@ -112,10 +125,10 @@ export function parseNftListing(stdout: string): NftListing {
     const r = item.rule;
     if (isObject(r)) {
       rules.push({
-        family: String(r.family),
-        table: String(r.table),
-        chain: String(r.chain),
-        handle: Number(r.handle),
+        family: text(r.family),
+        table: text(r.table),
+        chain: text(r.chain),
+        handle: handle(r.handle),
         comment: typeof r.comment === 'string' ? r.comment : undefined,
         text: renderExpr(r.expr),
       });
