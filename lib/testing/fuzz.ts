@@ -20,7 +20,7 @@ export function fuzzRuns(defaultRuns: number): number {
 }
 
 /** A single run slower than this is a hang in the making (a regex or a loop gone quadratic). */
-const SLOW_RUN_MS = Number(process.env.FUZZ_SLOW_MS) || 2000;
+const SLOW_RUN_MS = Number(process.env.FUZZ_SLOW_MS) || 4000;
 
 let casesRun = 0;
 
@@ -93,7 +93,7 @@ function failure<Ts>(details: fc.RunDetails<Ts>): Error {
 function runParams<Ts>(defaultRuns: number): fc.Parameters<Ts> {
   const numRuns = fuzzRuns(defaultRuns);
   if (process.env.FUZZ_RUNS) return { numRuns };
-  return { numRuns, interruptAfterTimeLimit: Number(process.env.FUZZ_BUDGET_MS) || 4000 };
+  return { numRuns, interruptAfterTimeLimit: Number(process.env.FUZZ_BUDGET_MS) || 2000 };
 }
 
 /** The spec's error codes (lib/cni/errors.ts). */
@@ -175,6 +175,8 @@ export const nastyValue: fc.Arbitrary<unknown> = fc.oneof(
   badCidr,
   nastyNumber,
   fc.constantFrom(null, true, false, [], {}, [null], { '': null }),
+  // objects JSON.parse makes that break String() and templates: own toString/valueOf that are not functions, an own __proto__
+  fc.constantFrom({ toString: 0 }, { valueOf: 0, toString: 0 }, { toJSON: 1 }, JSON.parse('{"__proto__":{"polluted":1}}') as unknown),
   fc.jsonValue({ maxDepth: 3 }),
   fc.tuple(fc.integer({ min: 1, max: 50 }), fc.jsonValue({ maxDepth: 1 })).map(([d, leaf]) => nested(d, leaf)),
 );
