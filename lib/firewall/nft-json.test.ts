@@ -23,4 +23,24 @@ describe('nft-json', () => {
   it('renderExpr shows unknown statements as JSON rather than dropping them', () => {
     expect(renderExpr([{ goto: { target: 'x' } }, { mangle: { key: 1 } }])).toBe('goto x {"mangle":{"key":1}}');
   });
+
+  // fuzz counterexample (lib/firewall/decode.fuzz.test.ts): 10,000 nested arrays, or 100,000
+  // nested prefixes, overflowed the stack (a RangeError where the parser declares SyntaxError only)
+  it('renders an expression nested deeper than nft ever nests one, cut with "…"', () => {
+    let prefix = '"10.0.0.0"';
+    for (let i = 0; i < 100_000; i++) prefix = `{"prefix":{"addr":${prefix},"len":8}}`;
+    const arrays = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+    const listing = parseNftListing(`{"nftables":[{"rule":{"family":"ip","table":"t","chain":"c","handle":1,"expr":[{"match":{"left":${prefix},"op":"==","right":${arrays}}}]}}]}`);
+    expect(listing.rules[0]?.text).toMatch(/^…(\/8){33} == \[{33}…\]{33}$/);
+    expect(renderExpr([{ match: { left: { prefix: { addr: '10.1.0.0', len: 16 } }, op: '==', right: [1, [2]] } }])).toBe('10.1.0.0/16 == [1,[2]]');
+  });
+
+  // fuzz counterexample (lib/firewall/decode.fuzz.test.ts): String() threw a TypeError for an
+  // object whose "toString" key is not a function
+  it('reads a name or handle of the wrong type as its JSON or NaN, without throwing', () => {
+    const listing = parseNftListing('{"nftables":[{"chain":{"family":{"toString":0},"table":"t","name":5}},{"rule":{"family":"ip","table":null,"chain":"c","handle":{"valueOf":0,"toString":0}}}]}');
+    expect(listing.chains[0]).toMatchObject({ family: '{"toString":0}', table: 't', name: '5' });
+    expect(listing.rules[0]).toMatchObject({ table: 'null', chain: 'c' });
+    expect(listing.rules[0]?.handle).toBeNaN();
+  });
 });

@@ -33,21 +33,36 @@ function isObject(v: Json | undefined): v is { [k: string]: Json } {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function renderValue(v: Json | undefined): string {
+/**
+ * Deeper than nft nests an expression: rendered as "…", so that a corrupt or hostile listing
+ * cannot overflow the stack (a worker thread's ends near 10,000 nested arrays).
+ */
+const MAX_RENDER_DEPTH = 32;
+
+/** JSON.stringify's compact text, cut at MAX_RENDER_DEPTH. */
+function json(v: Json | undefined, depth: number): string {
+  if (depth > MAX_RENDER_DEPTH) return '…';
+  if (Array.isArray(v)) return `[${v.map((x) => json(x, depth + 1)).join(',')}]`;
+  if (isObject(v)) return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}:${json(x, depth + 1)}`).join(',')}}`;
+  return String(JSON.stringify(v));
+}
+
+function renderValue(v: Json | undefined, depth = 0): string {
   if (typeof v === 'string' || typeof v === 'number') return String(v);
+  if (depth > MAX_RENDER_DEPTH) return '…';
   if (isObject(v)) {
     const prefix = v.prefix;
-    if (isObject(prefix)) return `${renderValue(prefix.addr)}/${renderValue(prefix.len)}`;
+    if (isObject(prefix)) return `${renderValue(prefix.addr, depth + 1)}/${renderValue(prefix.len, depth + 1)}`;
     const payload = v.payload;
-    if (isObject(payload)) return `${renderValue(payload.protocol)} ${renderValue(payload.field)}`;
+    if (isObject(payload)) return `${renderValue(payload.protocol, depth + 1)} ${renderValue(payload.field, depth + 1)}`;
     const meta = v.meta;
-    if (isObject(meta)) return `meta ${renderValue(meta.key)}`;
+    if (isObject(meta)) return `meta ${renderValue(meta.key, depth + 1)}`;
   }
-  return JSON.stringify(v);
+  return json(v, depth);
 }
 
 function renderStatement(st: Json): string {
-  if (!isObject(st)) return JSON.stringify(st);
+  if (!isObject(st)) return json(st, 0);
   const [key] = Object.keys(st);
   if (key === undefined) return '{}';
   const body = st[key];
@@ -67,7 +82,20 @@ function renderStatement(st: Json): string {
       if (body === null || isObject(body)) return key;
       break;
   }
-  return JSON.stringify(st);
+  return json(st, 0);
+}
+
+/**
+ * A name field as text. nft gives strings; anything else is shown as its JSON, never through
+ * String(), which throws for an object whose "toString" key is not a function.
+ */
+function text(v: Json | undefined): string {
+  return typeof v === 'string' ? v : json(v, 0);
+}
+
+/** A handle: nft gives numbers; anything else that is not a numeric string is NaN (no rule has it). */
+function handle(v: Json | undefined): number {
+  return typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : Number.NaN;
 }
 
 /** Renders a rule's `expr` array as one line (unknown statements as their JSON). */
@@ -87,9 +115,9 @@ export function parseNftListing(stdout: string): NftListing {
     const c = item.chain;
     if (isObject(c)) {
       chains.push({
-        family: String(c.family),
-        table: String(c.table),
-        name: String(c.name),
+        family: text(c.family),
+        table: text(c.table),
+        name: text(c.name),
         type: typeof c.type === 'string' ? c.type : undefined,
         hook: typeof c.hook === 'string' ? c.hook : undefined,
       });
@@ -97,10 +125,10 @@ export function parseNftListing(stdout: string): NftListing {
     const r = item.rule;
     if (isObject(r)) {
       rules.push({
-        family: String(r.family),
-        table: String(r.table),
-        chain: String(r.chain),
-        handle: Number(r.handle),
+        family: text(r.family),
+        table: text(r.table),
+        chain: text(r.chain),
+        handle: handle(r.handle),
         comment: typeof r.comment === 'string' ? r.comment : undefined,
         text: renderExpr(r.expr),
       });

@@ -1,4 +1,4 @@
-import { type Family, ipFromBytes, ipToBytes, ipToString, lastAddress, parseIp } from '../addr/index.ts';
+import { type Family, ipToBytes, lastAddress, parseIp } from '../addr/index.ts';
 import {
   AF_INET,
   AF_INET6,
@@ -24,6 +24,7 @@ import { isNetlinkError } from './errors.ts';
 import type { NetlinkSocket } from './socket.ts';
 import { attrMap, bytesAttr, readString, readU32, u32Attr } from './wire.ts';
 import { decodeIfAddrMsg, encodeIfAddrMsg, IFADDRMSG_LEN } from './headers.ts';
+import { readAddressAttr } from './ip-attr.ts';
 import type { Attr, NlMessage } from './wire.ts';
 
 /** An address to put on a link. */
@@ -141,7 +142,10 @@ export function listAddresses(sock: NetlinkSocket, filter: AddressFilter = {}): 
     .filter((a) => (filter.index === undefined || a.index === filter.index) && (filter.family === undefined || a.family === filter.family));
 }
 
-/** Decodes one RTM_NEWADDR message; undefined for families other than IPv4/IPv6. */
+/**
+ * Decodes one RTM_NEWADDR message; undefined for families other than IPv4/IPv6.
+ * @throws {RangeError} for a malformed message (see wire.ts)
+ */
 export function parseAddress(msg: NlMessage): Address | undefined {
   const ifa = decodeIfAddrMsg(msg.payload);
   if (ifa.family !== AF_INET && ifa.family !== AF_INET6) return undefined;
@@ -149,12 +153,13 @@ export function parseAddress(msg: NlMessage): Address | undefined {
   // IFA_LOCAL is the address itself; IFA_ADDRESS is the peer on point-to-point links.
   const raw = attrs.get(IFA_LOCAL) ?? attrs.get(IFA_ADDRESS);
   if (raw === undefined) return undefined;
+  const family: Family = ifa.family === AF_INET ? 4 : 6;
   const flags = readU32(attrs.get(IFA_FLAGS)) ?? ifa.flags;
   const label = attrs.get(IFA_LABEL);
   return {
     index: ifa.index,
-    family: ifa.family === AF_INET ? 4 : 6,
-    address: ipToString(ipFromBytes(raw)),
+    family,
+    address: readAddressAttr(raw, family, 'address attribute'),
     prefixLen: ifa.prefixLen,
     flags,
     scope: ifa.scope,

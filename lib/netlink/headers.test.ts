@@ -23,4 +23,18 @@ describe('fixed headers', () => {
     expect(encodeNfGenMsg({ family: 2, version: 0, resId: 0x0102 }).toString('hex')).toBe('02000102');
     expect(decodeNfGenMsg(Buffer.from('0a000304', 'hex'))).toEqual({ family: 10, version: 0, resId: 0x0304 });
   });
+
+  // fuzz counterexamples (lib/netlink/decode.fuzz.test.ts): a Buffer read's ERR_OUT_OF_RANGE before
+  it('refuses a payload shorter than its header with the codec\'s RangeError', () => {
+    expect(() => decodeIfInfoMsg(Buffer.alloc(0))).toThrow(/^netlink ifinfomsg needs 16 bytes, the payload has 0$/);
+    expect(() => decodeIfAddrMsg(Buffer.of(2))).toThrow(/^netlink ifaddrmsg needs 8 bytes/);
+    expect(() => decodeRtMsg(Buffer.alloc(11))).toThrow(/^netlink rtmsg needs 12 bytes/);
+    expect(() => decodeNfGenMsg(Buffer.alloc(3))).toThrow(/^netlink nfgenmsg needs 4 bytes/);
+    try {
+      decodeIfInfoMsg(Buffer.alloc(15));
+    } catch (e) {
+      expect(e).toBeInstanceOf(RangeError);
+      expect(e).not.toHaveProperty('code');
+    }
+  });
 });

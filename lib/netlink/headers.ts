@@ -8,6 +8,14 @@ export const IFADDRMSG_LEN = 8;
 export const RTMSG_LEN = 12;
 export const NFGENMSG_LEN = 4;
 
+/**
+ * A payload too short for its fixed header is a malformed message: the codec's RangeError
+ * (as wire.ts's), naming the header, not a Buffer read's "offset out of range".
+ */
+function need(p: Buffer, len: number, header: string): void {
+  if (p.length < len) throw new RangeError(`netlink ${header} needs ${len} bytes, the payload has ${p.length}`);
+}
+
 /** struct ifinfomsg. */
 export interface IfInfoMsg {
   readonly family: number;
@@ -28,8 +36,9 @@ export function encodeIfInfoMsg(m: Partial<IfInfoMsg> = {}): Buffer {
   return b;
 }
 
-/** Decodes struct ifinfomsg from the start of a payload. */
+/** Decodes struct ifinfomsg from the start of a payload. @throws {RangeError} when the payload is shorter */
 export function decodeIfInfoMsg(p: Buffer): IfInfoMsg {
+  need(p, IFINFOMSG_LEN, 'ifinfomsg');
   return {
     family: p.readUInt8(0),
     type: p.readUInt16LE(2),
@@ -59,8 +68,9 @@ export function encodeIfAddrMsg(m: Partial<IfAddrMsg> = {}): Buffer {
   return b;
 }
 
-/** Decodes struct ifaddrmsg. */
+/** Decodes struct ifaddrmsg. @throws {RangeError} when the payload is shorter */
 export function decodeIfAddrMsg(p: Buffer): IfAddrMsg {
+  need(p, IFADDRMSG_LEN, 'ifaddrmsg');
   return {
     family: p.readUInt8(0),
     prefixLen: p.readUInt8(1),
@@ -98,8 +108,9 @@ export function encodeRtMsg(m: Partial<RtMsg> = {}): Buffer {
   return b;
 }
 
-/** Decodes struct rtmsg. */
+/** Decodes struct rtmsg. @throws {RangeError} when the payload is shorter */
 export function decodeRtMsg(p: Buffer): RtMsg {
+  need(p, RTMSG_LEN, 'rtmsg');
   return {
     family: p.readUInt8(0),
     dstLen: p.readUInt8(1),
@@ -129,7 +140,8 @@ export function encodeNfGenMsg(m: Partial<NfGenMsg> = {}): Buffer {
   return b;
 }
 
-/** Decodes struct nfgenmsg. */
+/** Decodes struct nfgenmsg. @throws {RangeError} when the payload is shorter */
 export function decodeNfGenMsg(p: Buffer): NfGenMsg {
+  need(p, NFGENMSG_LEN, 'nfgenmsg');
   return { family: p.readUInt8(0), version: p.readUInt8(1), resId: p.readUInt16BE(2) };
 }

@@ -1,4 +1,4 @@
-import { type Cidr, type Family, bitLength, ipFromBytes, ipToBytes, ipToString, parseCidr, parseIp } from '../addr/index.ts';
+import { type Cidr, type Family, bitLength, ipToBytes, parseCidr, parseIp } from '../addr/index.ts';
 import {
   AF_INET,
   AF_INET6,
@@ -32,6 +32,7 @@ import { isNetlinkError } from './errors.ts';
 import type { NetlinkSocket } from './socket.ts';
 import { attrMap, bytesAttr, nestedAttr, readU32, u32Attr } from './wire.ts';
 import { decodeRtMsg, encodeRtMsg, RTMSG_LEN } from './headers.ts';
+import { readAddressAttr } from './ip-attr.ts';
 import type { Attr, NlMessage } from './wire.ts';
 
 /** A route to add or delete. */
@@ -134,7 +135,10 @@ export function listRoutes(sock: NetlinkSocket, filter: RouteFilter = {}): Route
     .filter((r) => (table === 'all' || r.table === table) && (filter.oif === undefined || r.oif === filter.oif));
 }
 
-/** Decodes one RTM_NEWROUTE message; undefined for families other than IPv4/IPv6. */
+/**
+ * Decodes one RTM_NEWROUTE message; undefined for families other than IPv4/IPv6.
+ * @throws {RangeError} for a malformed message (see wire.ts)
+ */
 export function parseRoute(msg: NlMessage): Route | undefined {
   const rt = decodeRtMsg(msg.payload);
   if (rt.family !== AF_INET && rt.family !== AF_INET6) return undefined;
@@ -147,15 +151,15 @@ export function parseRoute(msg: NlMessage): Route | undefined {
   const metrics = metricsRaw === undefined ? undefined : attrMap(metricsRaw);
   return {
     family,
-    dst: `${ipToString(ipFromBytes(dst))}/${rt.dstLen}`,
-    gateway: gateway === undefined ? undefined : ipToString(ipFromBytes(gateway)),
+    dst: `${readAddressAttr(dst, family, 'RTA_DST')}/${rt.dstLen}`,
+    gateway: gateway === undefined ? undefined : readAddressAttr(gateway, family, 'RTA_GATEWAY'),
     oif: readU32(attrs.get(RTA_OIF)),
     priority: readU32(attrs.get(RTA_PRIORITY)),
     table: readU32(attrs.get(RTA_TABLE)) ?? rt.table,
     scope: rt.scope,
     protocol: rt.protocol,
     type: rt.type,
-    prefsrc: prefsrc === undefined ? undefined : ipToString(ipFromBytes(prefsrc)),
+    prefsrc: prefsrc === undefined ? undefined : readAddressAttr(prefsrc, family, 'RTA_PREFSRC'),
     mtu: readU32(metrics?.get(RTAX_MTU)),
     advmss: readU32(metrics?.get(RTAX_ADVMSS)),
     flags: rt.flags,

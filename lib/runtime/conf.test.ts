@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { confListFromConf, networkConfFromBytes, networkConfigFromBytes } from './conf.ts';
+import { MAX_CONFIG_DEPTH, confListFromConf, networkConfFromBytes, networkConfigFromBytes } from './conf.ts';
 import { ConfError, NetworkNotFoundError, NoConfigsFoundError } from './errors.ts';
 import { listNetworkConfs, loadNetworkConf } from './load.ts';
 
@@ -82,6 +82,24 @@ describe('legacy single-plugin networks', () => {
 
   it('treats a legacy file without cniVersion as 0.1.0', () => {
     expect(confListFromConf(networkConfigFromBytes(bytes({ type: 'x', name: 'old' }))).cniVersion).toBe('0.1.0');
+  });
+});
+
+// fuzz counterexample (lib/runtime/conf.fuzz.test.ts): a .conf nested 3,000 levels overflowed the
+// stack in confListFromConf (a RangeError, not a ConfError); a conflist did so later, when its
+// plugin's stdin was serialised.
+describe('deeply nested configurations', () => {
+  const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
+  it('are refused with a ConfError past MAX_CONFIG_DEPTH levels', () => {
+    const conf = Buffer.from(`{"type":"x","name":"n","a":${deep(3000)}}`);
+    expect(() => networkConfigFromBytes(conf)).toThrow(new ConfError(`error parsing configuration: nested deeper than ${MAX_CONFIG_DEPTH - 2} levels`));
+    const list = Buffer.from(`{"name":"n","plugins":[{"type":"x","a":${deep(100_000)}}]}`);
+    expect(() => networkConfFromBytes(list)).toThrow(/^error parsing configuration list: nested deeper than 1000 levels$/);
+  });
+  it('are read up to the limit, and up-convert', () => {
+    // the object itself is one level, "a" the rest; its list adds two more
+    const conf = Buffer.from(`{"type":"x","name":"n","a":${deep(MAX_CONFIG_DEPTH - 3)}}`);
+    expect(confListFromConf(networkConfigFromBytes(conf)).plugins).toHaveLength(1);
   });
 });
 

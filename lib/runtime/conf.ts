@@ -38,7 +38,29 @@ export interface NetworkConfig {
   readonly file?: string | undefined;
 }
 
-function parseObject(bytes: Uint8Array, what: string): Record<string, unknown> {
+/**
+ * How deep a configuration may nest. Real ones nest a handful of levels; serialising (the
+ * up-converted list, every plugin's stdin) recurses, and a worker thread's stack ends near
+ * 3,000 levels, which would surface as a RangeError instead of a ConfError. Go's decoder stops
+ * at 10,000.
+ */
+export const MAX_CONFIG_DEPTH = 1000;
+
+/** The nesting depth of a parsed JSON value, without recursion (the value may be deeper than the stack). */
+function jsonDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const [v, depth] = next;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth + 1 > deepest) deepest = depth + 1;
+    if (deepest > MAX_CONFIG_DEPTH) return deepest;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+function parseObject(bytes: Uint8Array, what: string, maxDepth: number): Record<string, unknown> {
   let value: unknown;
   try {
     value = parseJson(Buffer.from(bytes).toString('utf8'));
@@ -48,6 +70,7 @@ function parseObject(bytes: Uint8Array, what: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ConfError(`error parsing ${what}: expected a JSON object, got ${jsonType(value)}`);
   }
+  if (jsonDepth(value) > maxDepth) throw new ConfError(`error parsing ${what}: nested deeper than ${maxDepth} levels`);
   return value as Record<string, unknown>;
 }
 
@@ -81,7 +104,8 @@ export function pluginConfFromObject(raw: Record<string, unknown>): PluginConf {
  * @throws ConfError
  */
 export function pluginConfFromBytes(bytes: Uint8Array): PluginConf {
-  return pluginConfFromObject(parseObject(bytes, 'configuration'));
+  // two levels fewer: a single-plugin network is up-converted into {"plugins": [<it>]}
+  return pluginConfFromObject(parseObject(bytes, 'configuration', MAX_CONFIG_DEPTH - 2));
 }
 
 /** libcni's boolean keys accept true/false and the strings "true"/"false" in any case. */
@@ -103,7 +127,7 @@ function readBool(raw: Record<string, unknown>, key: string): boolean {
  * @throws ConfError with libcni's messages.
  */
 export function networkConfFromBytes(bytes: Uint8Array): NetworkConfigList {
-  const raw = parseObject(bytes, 'configuration list');
+  const raw = parseObject(bytes, 'configuration list', MAX_CONFIG_DEPTH);
   if (!('name' in raw)) throw new ConfError('error parsing configuration list: no name');
   if (typeof raw.name !== 'string') throw new ConfError(`error parsing configuration list: invalid name type ${jsonType(raw.name)}`);
   const cniVersion = selectVersion(raw.cniVersion, raw.cniVersions);
