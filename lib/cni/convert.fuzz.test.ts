@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkProperty, cniErrorWith, mutated, nastyString, nastyValue, outcome, reportFuzzCases } from '../testing/fuzz.ts';
-import { convertResult, familyOf, parsePrevResult } from './convert.ts';
+import { convertResult, familyOf } from './convert.ts';
+import { parsePrevResult } from './prev-result.ts';
 import type { AnyResult, Result, Result020, Result040 } from './types.ts';
 import { SUPPORTED_VERSIONS } from './version.ts';
 
@@ -28,7 +29,12 @@ const result100 = fc.record({
   ips: opt(fc.array(fc.record({ address: cidr, gateway: opt(ipOnly), interface: opt(fc.nat(2)) }, { requiredKeys: ['address'] }), { maxLength: 4 })),
   routes: opt(fc.array(route, { maxLength: 3 })),
   dns,
-}, { requiredKeys: ['cniVersion'] }) as fc.Arbitrary<Result>;
+}, { requiredKeys: ['cniVersion'] }).map((r) => {
+  // a well-formed result's interface index points into its interfaces
+  const count = r.interfaces?.length ?? 0;
+  const ips = r.ips?.map(({ interface: idx, ...ip }) => (idx !== undefined && idx < count ? { ...ip, interface: idx } : ip));
+  return ips ? { ...r, ips } : r;
+}) as fc.Arbitrary<Result>;
 
 /** A well-formed 0.3/0.4 result: `version` agrees with the address. */
 const result040 = result100.map((r) => {
@@ -111,13 +117,22 @@ describe('convertResult between every pair of versions', () => {
 });
 
 describe('parsePrevResult (what a chained plugin gets)', () => {
-  it('a valid prevResult of any version reads as 1.1.0 with the same addresses (first per family from 0.1/0.2)', () => {
-    checkProperty([anyValidResult, version], (r, configVersion) => {
+  it('a valid prevResult in the config\'s version family reads as 1.1.0 with the same addresses (first per family from 0.1/0.2)', () => {
+    checkProperty([anyValidResult, version], (r, anyVersion) => {
+      const sameFamily = SUPPORTED_VERSIONS.filter((v) => familyOf(v) === familyOf(r.cniVersion));
+      const configVersion = sameFamily[SUPPORTED_VERSIONS.indexOf(anyVersion) % sameFamily.length];
       const prev = parsePrevResult({ cniVersion: configVersion, prevResult: r });
       expect(prev?.cniVersion).toBe('1.1.0');
       const want = addresses(r);
       expect((prev?.ips ?? []).map((i) => i.address)).toEqual(want);
     }, 500);
+  });
+
+  it('a valid prevResult of another version family than the config is code 7 (the runtime converts it)', () => {
+    checkProperty([anyValidResult, version], (r, configVersion) => {
+      fc.pre(familyOf(configVersion) !== familyOf(r.cniVersion));
+      expect(outcome(() => parsePrevResult({ cniVersion: configVersion, prevResult: r }), cniErrorWith(7))).toHaveProperty('error');
+    }, 300);
   });
 
   it('a prevResult that is not an object, or whose lists are not lists, is code 6', () => {
@@ -130,10 +145,8 @@ describe('parsePrevResult (what a chained plugin gets)', () => {
     }, 300);
   });
 
-  // BUG (issue 17, "a malformed prevResult is not caught first"; being fixed by another
-  // helper): entries of ips/routes/interfaces are not checked, so a null entry or a non-string
-  // address throws a TypeError (code 999) instead of a decode error. Remove `.fails` with the fix.
-  it.fails('any JSON as prevResult, and valid results with mutated fields, give a result or code 6/7 (fails: prevResult entries unchecked)', () => {
+  // Regression test for issue 17: "a malformed prevResult is not caught first".
+  it('any JSON as prevResult, and valid results with mutated fields, give a result or code 6/7', () => {
     checkProperty([fc.oneof(nastyValue, mutated(anyValidResult))], (prevResult) => {
       outcome(() => parsePrevResult({ cniVersion: '1.0.0', prevResult }), cniErrorWith(1, 6, 7));
     }, 1000);

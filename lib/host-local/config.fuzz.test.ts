@@ -57,17 +57,15 @@ describe('parseConfig', () => {
     }, 1000);
   });
 
-  // BUG (issue 17, "a relative dataDir is accepted"; being fixed by another helper): a dataDir
-  // that is not absolute resolves against the plugin's working directory. Remove `.fails` with the fix.
-  it.fails('a relative dataDir is code 7 (fails: it is accepted)', () => {
+  // Regression test for issue 17: "a relative dataDir is accepted".
+  it('a relative dataDir is code 7', () => {
     checkProperty([fc.constantFrom('data', './data', '../data', 'var/lib/cni')], (dataDir) => {
       expect(outcome(() => parseStoreLocation(conf({ ipam: { dataDir } })), cniErrorWith(7))).toHaveProperty('error');
     }, 20);
   });
 
-  // BUG (issue 17, "a CNI_ARGS IP with a prefix of 99 is accepted"; being fixed by another
-  // helper): the prefix is dropped unread. Remove `.fails` with the fix.
-  it.fails('a CNI_ARGS IP with an impossible prefix is code 4 (fails: the prefix is ignored)', () => {
+  // Regression test for issue 17: "a CNI_ARGS IP with a prefix of 99 is accepted".
+  it('a CNI_ARGS IP with an impossible prefix is code 4', () => {
     checkProperty([fc.integer({ min: 33, max: 1000 })], (prefix) => {
       const c = conf({ cniVersion: '1.1.0', ipam: { subnet: '10.1.0.0/16' } });
       expect(outcome(() => parseConfig(c, '1.1.0', parseCniArgs(`IP=10.1.0.5/${prefix}`)), cniErrorWith(4))).toHaveProperty('error');

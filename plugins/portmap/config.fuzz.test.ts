@@ -59,9 +59,8 @@ describe('parsePortmapConfig', () => {
     }, 1000);
   });
 
-  // BUG (issue 17, "a hostPort of 0 is accepted"; being fixed by another helper): an entry with
-  // hostPort 0 is dropped silently instead of refused with code 7. Remove `.fails` with the fix.
-  it.fails('a hostPort of 0 is code 7 (fails: it is dropped silently)', () => {
+  // Regression test for issue 17: "a hostPort of 0 is accepted".
+  it('a hostPort of 0 is code 7', () => {
     checkProperty([fc.integer({ min: 1, max: 65535 })], (containerPort) => {
       expect(outcome(() => parseMappings([{ hostPort: 0, containerPort }]), cniErrorWith(7))).toHaveProperty('error');
     }, 50);
