@@ -41,7 +41,7 @@ describe.skipIf(!isRoot())('storm and soak through dist/bin', () => {
       expect(r.drift).toEqual({});
       // The snapshot did look at the network: its bridge, the reservation lock, the rules.
       expect(r.start.links).toContain('cnistorm0 bridge');
-      expect(r.start.files.some((f) => f.includes('storm/lock'))).toBe(true);
+      expect((r.start.files ?? []).some((f) => f.includes('storm/lock'))).toBe(true);
       expect(r.start[backend === 'iptables' ? 'iptables' : 'nftables']?.some((l) => l.includes('HOSTPORT') || l.includes('cni_hostport'))).toBe(true);
     }, 180_000);
   }
