@@ -19,6 +19,11 @@ const WORKERS = 8;
 const CYCLES = 150;
 const SOAK_WORKERS = 4;
 const BACKENDS: readonly FirewallBackend[] = ['iptables', 'nftables'];
+/**
+ * Far above the 20-40 s each takes on an idle machine: a test that timed out would let the next
+ * one start while its pods are still being deleted, and each snapshot would see the other's.
+ */
+const TIMEOUT_MS = 900_000;
 const names = { namePrefix: 'cnits-storm', nameSuffix: randomBytes(3).toString('hex') };
 
 describe.skipIf(!isRoot())('storm and soak through dist/bin', () => {
@@ -30,7 +35,7 @@ describe.skipIf(!isRoot())('storm and soak through dist/bin', () => {
       expect(r.peak).toEqual({ reservations: PODS, veths: PODS });
       expect(r.duplicates).toBe(0);
       expect(r.leftovers).toEqual({});
-    }, 180_000);
+    }, TIMEOUT_MS);
   }
 
   for (const backend of BACKENDS) {
@@ -43,7 +48,7 @@ describe.skipIf(!isRoot())('storm and soak through dist/bin', () => {
       expect(r.start.links).toContain('cnistorm0 bridge');
       expect((r.start.files ?? []).some((f) => f.includes('storm/lock'))).toBe(true);
       expect(r.start[backend === 'iptables' ? 'iptables' : 'nftables']?.some((l) => l.includes('HOSTPORT') || l.includes('cni_hostport'))).toBe(true);
-    }, 180_000);
+    }, TIMEOUT_MS);
   }
 
   it('the snapshot sees each kind of leftover: link, rule, chain, nft table, file, held lock, process, fd', async () => {
