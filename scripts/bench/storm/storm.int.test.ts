@@ -3,11 +3,12 @@
 // The full sizes (1,000 pods, 10,000 cycles) are the bench's. A last test plants what a pod
 // could leave behind and checks that the snapshot sees each kind, so the zeros above mean
 // something.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIST_BIN, isRoot } from '../../../lib/testing/index.ts';
 import { diff, snapshot } from './node-state.ts';
 import { type FirewallBackend, StormNode } from './storm-node.ts';
@@ -27,9 +28,19 @@ const TIMEOUT_MS = 900_000;
 const names = { namePrefix: 'cnits-storm', nameSuffix: randomBytes(3).toString('hex') };
 
 describe.skipIf(!isRoot())('storm and soak through dist/bin', () => {
+  let stateParent: string;
+  beforeAll(() => {
+    stateParent = mkdtempSync(join(tmpdir(), 'cni-ts-storm-test-'));
+  });
+  // Each run removes its namespaces and state itself; this is for a run cut short (a timeout).
+  afterAll(() => {
+    const ours = readdirSync('/run/netns').filter((n) => n.startsWith(names.namePrefix) && n.includes(names.nameSuffix));
+    if (ours.length) spawnSync('ip', ['-force', '-batch', '-'], { input: ours.map((n) => `netns del ${n}\n`).join(''), stdio: ['pipe', 'ignore', 'ignore'] });
+    if (stateParent) rmSync(stateParent, { recursive: true, force: true });
+  });
   for (const backend of BACKENDS) {
     it(`storm on ${backend}: ${PODS} pods, ${WORKERS} workers, ADD all then DEL all, nothing lost, nothing left`, async () => {
-      const r = await runStorm({ ...names, pluginDir: DIST_BIN, backend, pods: PODS, workers: WORKERS });
+      const r = await runStorm({ ...names, stateParent, pluginDir: DIST_BIN, backend, pods: PODS, workers: WORKERS });
       console.log(formatStorm(r));
       expect(problemsOf(r), formatStorm(r)).toEqual([]);
       expect(r.peak).toEqual({ reservations: PODS, veths: PODS });
@@ -40,7 +51,7 @@ describe.skipIf(!isRoot())('storm and soak through dist/bin', () => {
 
   for (const backend of BACKENDS) {
     it(`soak on ${backend}: ${CYCLES} ADD/DEL cycles leave the node as they found it`, async () => {
-      const r = await runSoak({ ...names, pluginDir: DIST_BIN, backend, cycles: CYCLES, workers: SOAK_WORKERS });
+      const r = await runSoak({ ...names, stateParent, pluginDir: DIST_BIN, backend, cycles: CYCLES, workers: SOAK_WORKERS });
       console.log(formatSoak(r));
       expect(problemsOf(r), formatSoak(r)).toEqual([]);
       expect(r.drift).toEqual({});
@@ -52,7 +63,7 @@ describe.skipIf(!isRoot())('storm and soak through dist/bin', () => {
   }
 
   it('the snapshot sees each kind of leftover: link, rule, chain, nft table, file, held lock, process, fd', async () => {
-    const node = new StormNode({ ...names, nameSuffix: `${names.nameSuffix}x`, pluginDir: DIST_BIN, backend: 'iptables' });
+    const node = new StormNode({ ...names, stateParent, pluginDir: DIST_BIN, backend: 'iptables' });
     let holder: ReturnType<typeof spawn> | undefined;
     let fd: number | undefined;
     try {

@@ -111,7 +111,7 @@ async function warmUp(node: StormNode, pod: number): Promise<void> {
 export async function runStorm(options: RunOptions & { readonly pods: number }): Promise<StormReport> {
   const { pods, workers, progress } = options;
   const tag = `storm ${options.backend}`;
-  const node = new StormNode(options);
+  const node = new StormNode({ ...options, namePrefix: `${options.namePrefix}-storm` });
   try {
     node.ensurePods(pods);
     await warmUp(node, 1);
@@ -152,7 +152,7 @@ export async function runStorm(options: RunOptions & { readonly pods: number }):
 
 export async function runSoak(options: RunOptions & { readonly cycles: number }): Promise<SoakReport> {
   const { cycles, workers, progress } = options;
-  const node = new StormNode(options);
+  const node = new StormNode({ ...options, namePrefix: `${options.namePrefix}-soak` });
   try {
     const podNamespaces = Math.max(1, Math.min(workers, cycles));
     node.ensurePods(podNamespaces);
