@@ -72,7 +72,7 @@ if (mode) {
   };
   if (storm.pods < 1 || storm.workers < 1 || storm.cycles < 1) usage('--pods, --workers and --cycles must be at least 1');
   // Host ports 20001.. and the bridge's port limit (1024) bound a storm.
-  if (storm.pods > 1000) usage('a storm takes at most 1000 pods (a Linux bridge has at most 1024 ports)');
+  if (mode === 'storm' && storm.pods > 1000) usage('a storm takes at most 1000 pods (a Linux bridge has at most 1024 ports)');
   if (storm.other !== undefined && mode !== 'storm') usage('--plugins goes with --storm');
   stormOptions = storm;
 }
