@@ -21,6 +21,8 @@ export interface RunOptions {
   readonly workers: number;
   readonly namePrefix: string;
   readonly nameSuffix: string;
+  /** Where the node's state roots go (see StormNodeOptions). */
+  readonly stateParent?: string | undefined;
   /** A progress line (long runs). */
   readonly progress?: ((line: string) => void) | undefined;
 }
