@@ -15,7 +15,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['lib/**/*.int.test.ts', 'plugins/**/*.int.test.ts', 'conformance/**/*.int.test.ts', 'examples/**/*.int.test.ts'],
+          include: ['lib/**/*.int.test.ts', 'plugins/**/*.int.test.ts', 'conformance/**/*.int.test.ts', 'examples/**/*.int.test.ts', 'scripts/**/*.int.test.ts'],
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 60_000,

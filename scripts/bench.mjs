@@ -15,6 +15,15 @@
 //   --growth N      pods of the growth workload (default 500; 0 skips it)
 //   --only GROUP    one group: size, cold, plugins, pod, rss, workers, growth
 //   --quick         a smoke run: runs 5, pods 10, reps 1, growth 50
+//
+// Two test modes instead of the comparison (scripts/bench/storm/, bundled to .bench/storm.cjs):
+//   --storm         N pods on W workers, ADD all then DEL all, on each firewall backend:
+//                   failures, duplicate addresses, leftovers, ms per pod (.bench/storm.json)
+//   --soak          ADD/DEL cycles on one network; the node's state at the end must equal
+//                   its state at the start (.bench/soak.json)
+//   --pods N        storm: pods (default 1000)      --workers W   (storm 8, soak 1)
+//   --cycles N      soak: cycles (default 10000)    --backend iptables|nftables (default both)
+//   --plugins DIR   storm: also run DIR's plugins on iptables, side by side (e.g. /usr/lib/cni)
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, lstatSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
@@ -34,13 +43,38 @@ function num(flag, dflt) {
   return v;
 }
 function usage(msg) {
-  console.error(`npm run bench: ${msg}\nflags: --runs N --pods N --reps N --growth N --only ${GROUPS.join('|')} --quick`);
+  console.error(
+    `npm run bench: ${msg}\nflags: --runs N --pods N --reps N --growth N --only ${GROUPS.join('|')} --quick\n` +
+      '   or: --storm [--pods N --workers W --backend B --plugins DIR]   --soak [--cycles N --workers W --backend B]',
+  );
   process.exit(2);
 }
-const known = new Set(['--runs', '--pods', '--reps', '--growth', '--only', '--quick']);
+const MODES = ['--storm', '--soak'];
+const mode = MODES.find(has)?.slice(2);
+const SWITCHES = new Set(['--quick', ...MODES]);
+const known = new Set(mode ? ['--pods', '--workers', '--cycles', '--backend', '--plugins', ...MODES] : ['--runs', '--pods', '--reps', '--growth', '--only', '--quick']);
 for (let i = 0; i < args.length; i++) {
-  if (!known.has(args[i])) usage(`unknown argument ${args[i]}`);
-  if (args[i] !== '--quick') i++;
+  if (!known.has(args[i])) usage(`unknown argument ${args[i]}${mode ? ` with --${mode}` : ''}`);
+  if (!SWITCHES.has(args[i])) i++;
+}
+if (has('--storm') && has('--soak')) usage('--storm or --soak, not both');
+let stormOptions;
+if (mode) {
+  const backends = has('--backend') ? [args[args.indexOf('--backend') + 1]] : ['iptables', 'nftables'];
+  if (!backends.every((b) => b === 'iptables' || b === 'nftables')) usage('--backend takes iptables or nftables');
+  const storm = {
+    mode,
+    pods: num('--pods', 1000),
+    workers: num('--workers', mode === 'storm' ? 8 : 1),
+    cycles: num('--cycles', 10000),
+    backends,
+    other: has('--plugins') ? args[args.indexOf('--plugins') + 1] : undefined,
+  };
+  if (storm.pods < 1 || storm.workers < 1 || storm.cycles < 1) usage('--pods, --workers and --cycles must be at least 1');
+  // Host ports 20001.. and the bridge's port limit (1024) bound a storm.
+  if (mode === 'storm' && storm.pods > 1000) usage('a storm takes at most 1000 pods (a Linux bridge has at most 1024 ports)');
+  if (storm.other !== undefined && mode !== 'storm') usage('--plugins goes with --storm');
+  stormOptions = storm;
 }
 const quick = has('--quick');
 const only = has('--only') ? args[args.indexOf('--only') + 1] : undefined;
@@ -61,10 +95,10 @@ ensureNpmDeps();
 ensureSystemPackages();
 await ensureBuilt();
 
-say('bundling the driver (scripts/bench/driver.ts -> .bench/driver.cjs)');
 const { build } = await import('esbuild');
+if (!stormOptions) say('bundling the driver (scripts/bench/driver.ts -> .bench/driver.cjs)');
 const driver = join(root, '.bench', 'driver.cjs');
-await build({
+if (!stormOptions) await build({
   entryPoints: [join(root, 'scripts', 'bench', 'driver.ts')],
   outfile: driver,
   bundle: true,
@@ -130,6 +164,44 @@ function snapshot(from, to) {
   }
 }
 
+/** Runs the storm or soak driver (it makes and deletes its own namespaces; swept here too). */
+async function stormMode(storm) {
+  const out = join(root, '.bench', 'storm.cjs');
+  await build({ entryPoints: [join(root, 'scripts', 'bench', 'storm', 'main.ts')], outfile: out, bundle: true, platform: 'node', target: 'node20', format: 'cjs', external: ['koffi'], logLevel: 'warning' });
+  // A snapshot of dist/bin, as for the comparison: a rebuild during the run cannot change it.
+  const ours = join(state, 'dist-bin');
+  snapshot(join(root, 'dist', 'bin'), ours);
+  const config = { ...storm, id, ours, state, out: join(root, '.bench', `${storm.mode}.json`) };
+  const what = storm.mode === 'storm' ? `${storm.pods} pods, ${storm.workers} workers` : `${storm.cycles} cycles, ${storm.workers} worker(s)`;
+  say(`${storm.mode}: ${what}, ${storm.backends.join(' and ')}${storm.other ? `; also ${storm.other} on iptables` : ''}`);
+  let code = 1;
+  try {
+    child = spawn(process.execPath, [out], { stdio: 'inherit', cwd: root, env: { PATH: process.env.PATH, HOME: process.env.HOME ?? '/root', CNI_TS_BENCH_CONFIG: JSON.stringify(config) } });
+    code = await new Promise((resolve) => child.on('exit', (c, sig) => resolve(c ?? (sig ? 130 : 1))));
+  } finally {
+    code = sweep(code);
+  }
+  return interrupted ? 130 : code;
+}
+
+/** Deletes the namespaces with this run's id that are still there, and the state directory. */
+function sweep(code) {
+  const made = ourNamespaces();
+  if (made.length) {
+    spawnSync('ip', ['-force', '-batch', '-'], { input: made.map((n) => `netns del ${n}\n`).join(''), stdio: ['pipe', 'ignore', 'inherit'] });
+  }
+  rmSync(state, { recursive: true, force: true });
+  const left = ourNamespaces();
+  if (left.length) {
+    console.error(`cleanup: ${left.length} namespaces with id ${id} are still there: ${left.slice(0, 5).join(' ')}`);
+    return code || 1;
+  }
+  say(`cleanup: deleted the namespaces still there (${made.length}), none with id ${id} left; ${state} removed`);
+  return code;
+}
+
+if (stormOptions) process.exit(await stormMode(stormOptions));
+
 let code = 1;
 try {
   // A snapshot of dist/bin, so a rebuild while the bench runs cannot change or break one side.
@@ -165,17 +237,6 @@ try {
   });
   code = await new Promise((resolve) => child.on('exit', (c, sig) => resolve(c ?? (sig ? 130 : 1))));
 } finally {
-  const made = ourNamespaces();
-  if (made.length) {
-    spawnSync('ip', ['-force', '-batch', '-'], { input: made.map((n) => `netns del ${n}\n`).join(''), stdio: ['pipe', 'ignore', 'inherit'] });
-  }
-  rmSync(state, { recursive: true, force: true });
-  const left = ourNamespaces();
-  if (left.length) {
-    console.error(`cleanup: ${left.length} namespaces with id ${id} are still there: ${left.slice(0, 5).join(' ')}`);
-    code ||= 1;
-  } else {
-    say(`cleanup: deleted the namespaces still there (${made.length}), none with id ${id} left; ${state} removed`);
-  }
+  code = sweep(code);
 }
 process.exit(interrupted ? 130 : code);
