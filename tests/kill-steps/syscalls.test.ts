@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { killArgs, killPoints, killedAt } from './syscalls.ts';
+import { killArgs, killPoints, killedAt, whenInLog } from './syscalls.ts';
 
 // Lines as strace -yy writes them for one bridge ADD (shortened), main thread only.
 const SURVEY = `execve("/x/dist/bin/bridge", ["/x/dist/bin/bridge"], 0x7ffe5ca03ff0 /* 6 vars */) = 0
@@ -51,5 +51,18 @@ openat(AT_FDCWD</tmp>, "/tmp/d/ksnet/.tmp-31337-abcdefgh", O_WRONLY|O_CREAT|O_EX
     expect(killedAt(log)).toBe(points[3]!.signature);
     expect(killedAt(log)).not.toBe(points[1]!.signature);
     expect(killedAt(log.replace('+++ killed by SIGKILL +++', '+++ exited with 0 +++'))).toBeUndefined();
+  });
+
+  it('finds where the aimed call really came in a run that started threads in another order', () => {
+    const spawn = points[6]!;
+    const log = `clone3({flags=CLONE_VM|CLONE_THREAD, child_tid=0x1}, 88) = 1
+clone3({flags=CLONE_VM|CLONE_THREAD, child_tid=0x2}, 88) = 2
+clone3({flags=CLONE_VM|CLONE_VFORK, exit_signal=SIGCHLD, stack=0x7f7a60cff000, stack_size=0x9000}, 88) = 25157
++++ exited with 0 +++
+`;
+    expect(spawn.when).toBe(2);
+    expect(whenInLog(log, spawn)).toBe(3);
+    expect(whenInLog(log.split('\n').slice(0, 2).join('\n'), spawn)).toBeUndefined();
+    expect(whenInLog(log, { ...spawn, occurrence: 2 })).toBeUndefined();
   });
 });

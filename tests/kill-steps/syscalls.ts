@@ -30,6 +30,8 @@ export interface KillPoint {
   readonly kind: StepKind;
   /** The call with run-dependent numbers (fds, pids, sequence numbers, random names) masked. */
   readonly signature: string;
+  /** Which call of that signature it is (two spawns of `nft` look alike). */
+  readonly occurrence: number;
 }
 
 /** One system call line of `strace -yy` (no -f, so no pid prefix and no unfinished halves). */
@@ -112,6 +114,7 @@ export function signatureOf(line: SyscallLine): string {
  */
 export function killPoints(log: string): KillPoint[] {
   const seen = new Map<string, number>();
+  const alike = new Map<string, number>();
   const points: KillPoint[] = [];
   let first = true;
   for (const raw of log.split('\n')) {
@@ -123,7 +126,11 @@ export function killPoints(log: string): KillPoint[] {
     first = false;
     if (starting) continue;
     const kind = stepKind(line);
-    if (kind) points.push({ step: points.length + 1, syscall: line.name, when, kind, signature: signatureOf(line) });
+    if (!kind) continue;
+    const signature = signatureOf(line);
+    const occurrence = (alike.get(signature) ?? 0) + 1;
+    alike.set(signature, occurrence);
+    points.push({ step: points.length + 1, syscall: line.name, when, kind, signature, occurrence });
   }
   return points;
 }
@@ -147,4 +154,22 @@ export function killedAt(log: string): string | undefined {
   if (!lines.at(-1)?.includes('+++ killed by SIGKILL +++')) return undefined;
   const call = [...lines].reverse().map(parseLine).find((l) => l !== undefined);
   return call ? signatureOf(call) : undefined;
+}
+
+/**
+ * The invocation number the point's call had in a kill run's log (which traces the point's
+ * system call only), when the log shows it; undefined when the run died before reaching it.
+ * Bun starts threads (clone3) as it needs them, so the number of a spawn's clone3 can differ
+ * between runs: a kill run that missed its call is aimed again with what its log shows.
+ */
+export function whenInLog(log: string, point: KillPoint): number | undefined {
+  let when = 0;
+  let alike = 0;
+  for (const raw of log.split('\n')) {
+    const line = parseLine(raw);
+    if (!line || line.name !== point.syscall) continue;
+    when += 1;
+    if (signatureOf(line) === point.signature && ++alike === point.occurrence) return when;
+  }
+  return undefined;
 }
