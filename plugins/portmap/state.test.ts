@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseCidr } from '../../lib/addr/index.ts';
 import type { PortmapSpec } from '../../lib/firewall/portmap/index.ts';
-import { loadState, saveState } from './state.ts';
+import { loadState, removeStateAndLeftovers, saveState } from './state.ts';
 
 const owner = { network: 'net', containerId: 'c1', ifname: 'eth0' };
 const spec: PortmapSpec = {
@@ -36,5 +36,13 @@ describe('portmap state', () => {
     mkdirSync(join(dir, 'net'));
     writeFileSync(join(dir, 'net', 'c1:eth0'), FILE_TEXT);
     expect(loadState(dir, owner)).toEqual({ backend: 'nftables', spec });
+  });
+  it('DEL removes the record and the temporary file of an ADD killed before its rename, not another attachment\'s', () => {
+    saveState(dir, spec, 'nftables');
+    writeFileSync(join(dir, 'net', 'c1:eth0.tmp-12345'), '{"backend"');
+    writeFileSync(join(dir, 'net', 'c1:eth1.tmp-12345'), '{"backend"');
+    removeStateAndLeftovers(dir, owner);
+    expect(readdirSync(join(dir, 'net'))).toEqual(['c1:eth1.tmp-12345']);
+    removeStateAndLeftovers(dir, { ...owner, network: 'never-added' });
   });
 });

@@ -61,6 +61,22 @@ export function removeState(stateDir: string, owner: Owner): void {
   rmSync(file(stateDir, owner), { force: true });
 }
 
+/**
+ * Forgets an attachment for DEL: its record, and the temporary file of an ADD killed before
+ * its rename (`<record>.tmp-<pid>`), which nothing else but GC would ever remove.
+ */
+export function removeStateAndLeftovers(stateDir: string, owner: Owner): void {
+  removeState(stateDir, owner);
+  const prefix = `${owner.containerId}:${owner.ifname}.tmp-`;
+  let names: string[];
+  try {
+    names = readdirSync(join(stateDir, owner.network));
+  } catch {
+    return; // no directory: no record was ever written
+  }
+  for (const n of names) if (n.startsWith(prefix)) rmSync(join(stateDir, owner.network, n), { force: true });
+}
+
 /** Forgets every attachment of the network but the valid ones (GC). */
 export function removeStatesExcept(stateDir: string, network: string, valid: readonly Attachment[]): void {
   let names: string[];
