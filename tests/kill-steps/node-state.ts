@@ -48,6 +48,13 @@ function readSections(ns: TestNamespace, wanted: readonly Section[]): Record<Sec
   return out;
 }
 
+/**
+ * IPv6 link-local addresses and their routes: the kernel adds them on its own when a link
+ * comes up (and the bridge's only once a port gave it carrier, some time later), so when they
+ * show up depends on timing, not on a plugin. A leaked link shows under links anyway.
+ */
+const KERNEL_LINK_LOCAL = /(^| )(fe80:|ff00::\/8 )/;
+
 const parsed = <T>(text: string | undefined): T[] => (text?.trim() ? (JSON.parse(text) as T[]) : []);
 
 function links(text: string | undefined): string[] {
@@ -59,13 +66,13 @@ function links(text: string | undefined): string[] {
 function addresses(text: string | undefined): string[] {
   return parsed<{ ifname: string; addr_info: { local: string; prefixlen: number; scope: string }[] }>(text).flatMap((l) =>
     l.addr_info.map((a) => `${l.ifname} ${a.local}/${a.prefixlen} scope=${a.scope}`),
-  );
+  ).filter((a) => !KERNEL_LINK_LOCAL.test(a));
 }
 
 function routes(...texts: (string | undefined)[]): string[] {
   type Route = { type?: string; dst: string; gateway?: string; dev?: string; protocol?: string; scope?: string; table?: string };
   const fmt = (r: Route) => `${r.table ?? 'main'} ${r.type ?? 'unicast'} ${r.dst} via=${r.gateway ?? '-'} dev=${r.dev ?? '-'} proto=${r.protocol ?? '-'} scope=${r.scope ?? '-'}`;
-  return texts.flatMap((t) => parsed<Route>(t)).map(fmt);
+  return texts.flatMap((t) => parsed<Route>(t)).map(fmt).filter((r) => !KERNEL_LINK_LOCAL.test(r));
 }
 
 function sysctls(text = ''): string[] {
