@@ -8,14 +8,14 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['cmd/**/*.test.ts', 'lib/**/*.test.ts', 'plugins/**/*.test.ts', 'conformance/**/*.test.ts', 'e2e/**/*.test.ts', 'scripts/**/*.test.ts'],
+          include: ['cmd/**/*.test.ts', 'lib/**/*.test.ts', 'plugins/**/*.test.ts', 'conformance/**/*.test.ts', 'e2e/**/*.test.ts', 'scripts/**/*.test.ts', 'tests/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', '**/node_modules/**'],
         },
       },
       {
         test: {
           name: 'integration',
-          include: ['lib/**/*.int.test.ts', 'plugins/**/*.int.test.ts', 'conformance/**/*.int.test.ts', 'examples/**/*.int.test.ts', 'scripts/**/*.int.test.ts'],
+          include: ['lib/**/*.int.test.ts', 'plugins/**/*.int.test.ts', 'conformance/**/*.int.test.ts', 'examples/**/*.int.test.ts', 'scripts/**/*.int.test.ts', 'tests/**/*.int.test.ts'],
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 60_000,

@@ -17,6 +17,7 @@ export const SYSTEM_PACKAGES = [
   { pkg: 'iputils-ping', file: '/usr/bin/ping', why: 'connectivity checks' },
   { pkg: 'conntrack', file: '/usr/sbin/conntrack', why: 'checking UDP conntrack cleanup' },
   { pkg: 'socat', file: '/usr/bin/socat', why: 'echo servers in the conformance checks' },
+  { pkg: 'strace', file: '/usr/bin/strace', why: 'killing each plugin at every step of an ADD (tests/kill-steps)' },
   { pkg: 'time', file: '/usr/bin/time', why: 'peak RSS of each plugin process in npm run bench' },
 ];
 

@@ -100,6 +100,14 @@ describe('withDiskStore: legacy and damaged files', () => {
     expect(names()).toEqual([INDEX_FILE, '.tmp-2-young', '10.1.0.2', 'last_reserved_ip.0', 'lock']);
     expect(withStore((s) => [...s.entries().keys()])).toEqual(['10.1.0.2']);
   });
+
+  it('removes a young temporary file at once when the process named in it has exited (killed mid-ADD)', () => {
+    const gone = 4_194_304 + 1; // above the largest pid_max: no such process
+    writeFileSync(join(dir, `.tmp-${gone}-killed`), 'ctr-z\r\neth0');
+    writeFileSync(join(dir, `.tmp-${process.pid}-mine`), 'ctr-m\r\neth0');
+    expect(add(A)).toEqual(['10.1.0.2']);
+    expect(names()).toEqual([INDEX_FILE, `.tmp-${process.pid}-mine`, '10.1.0.2', 'last_reserved_ip.0', 'lock']);
+  });
 });
 
 describe('withDiskStore: the owner cache', () => {

@@ -4,7 +4,7 @@ import { type UdpFlush, allowLocalhostTo, flushUdpConntrack } from '../../lib/li
 import { runSteps } from '../../lib/cni/index.ts';
 import type { Owner } from '../../lib/core/index.ts';
 import type { TeardownPlan } from './plan.ts';
-import { removeState, saveState } from './state.ts';
+import { removeState, removeStateAndLeftovers, saveState } from './state.ts';
 
 // The host changes of ADD and DEL, each taking the plan (a PortmapSpec) rather than a config.
 
@@ -38,5 +38,5 @@ export async function removeMappings(backends: readonly PortmapBackend[], plan: 
   const target = plan.target;
   await runSteps('portmap DEL', backends.map((b) => [`${b.name} teardown`, () => b.teardown(target)] as const));
   if (plan.flush) flushUdpConntrack(plan.flush, logLine);
-  removeState(stateDir, owner);
+  removeStateAndLeftovers(stateDir, owner);
 }

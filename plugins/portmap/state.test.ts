@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseCidr } from '../../lib/addr/index.ts';
 import type { PortmapSpec } from '../../lib/firewall/portmap/index.ts';
-import { loadState, removeState, removeStatesExcept, saveState } from './state.ts';
+import { loadState, removeState, removeStateAndLeftovers, removeStatesExcept, saveState } from './state.ts';
 
 const owner = { network: 'net', containerId: 'c1', ifname: 'eth0' };
 const spec: PortmapSpec = {
@@ -134,5 +134,13 @@ describe('portmap state with planted entries and damage', () => {
     removeStatesExcept(dir, 'other', [], report);
     expect(readdirSync(join(dir, 'elsewhere'))).toEqual(['c3:eth0']);
     expect(lines).toEqual([expect.stringMatching(/other is a symlink where a directory was expected; .*; not collecting records there$/)]);
+  });
+  it('DEL removes the record and the temporary file of an ADD killed before its rename, not another attachment\'s', () => {
+    saveState(dir, spec, 'nftables');
+    writeFileSync(join(dir, 'net', 'c1:eth0.tmp-12345'), '{"backend"');
+    writeFileSync(join(dir, 'net', 'c1:eth1.tmp-12345'), '{"backend"');
+    removeStateAndLeftovers(dir, owner);
+    expect(readdirSync(join(dir, 'net'))).toEqual(['c1:eth1.tmp-12345']);
+    removeStateAndLeftovers(dir, { ...owner, network: 'never-added' });
   });
 });

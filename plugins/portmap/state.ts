@@ -104,6 +104,30 @@ export function removeState(stateDir: string, owner: Owner, report: Report = toS
   }
 }
 
+/**
+ * Forgets an attachment for DEL: its record, and the temporary file of an ADD killed before
+ * its rename (`<record>.tmp-<pid>-<random>`), which nothing else but GC would ever remove.
+ */
+export function removeStateAndLeftovers(stateDir: string, owner: Owner, report: Report = toStderr): void {
+  removeState(stateDir, owner, report);
+  const prefix = `${owner.containerId}:${owner.ifname}.tmp-`;
+  let names: string[];
+  try {
+    names = readdirSync(join(stateDir, owner.network));
+  } catch {
+    return; // no directory (or not one): no record was ever written there
+  }
+  for (const n of names) {
+    if (!n.startsWith(prefix)) continue;
+    try {
+      removeStateFile(join(stateDir, owner.network, n));
+    } catch (e) {
+      if (!(e instanceof PlantedEntryError)) throw e;
+      report(`${e.message}; leaving it`);
+    }
+  }
+}
+
 /** Forgets every attachment of the network but the valid ones (GC); damaged records go too. */
 export function removeStatesExcept(stateDir: string, network: string, valid: readonly Attachment[], report: Report = toStderr): void {
   const dir = join(stateDir, network);
