@@ -1,6 +1,6 @@
 // The network the runtimes run containers on: our bridge (with host-local IPAM) followed by
-// portmap, hand-written as real-clients.md section 10 recommends (podman's generated conflists
-// would add firewall and tuning).
+// portmap, hand-written as real-clients.md section 10 recommends. podman's own generated
+// conflists (bridge, portmap, firewall, tuning) are exercised by podman-networks.ts.
 
 /** A host port mapping as runtimes send it in runtimeConfig.portMappings. */
 export interface PortMapping {

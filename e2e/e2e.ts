@@ -12,6 +12,7 @@ import { createNodeEnv } from './node-env.ts';
 import { buildOciArchive } from './oci-image.ts';
 import { E2E_PACKAGES, ensurePackages } from './packages.ts';
 import { podmanScenario } from './podman.ts';
+import { podmanNetworksScenario } from './podman-networks.ts';
 import { messageOf, Report, StepFailed, type WriteLine } from './report.ts';
 import { buildRootfs } from './rootfs.ts';
 import { expectNone } from './traces.ts';
@@ -24,9 +25,13 @@ import { expectNone } from './traces.ts';
 /** The plugins a conflist of ours needs. */
 export const REQUIRED_PLUGINS: readonly string[] = ['bridge', 'host-local', 'portmap'];
 
-const SCENARIOS: Record<Runtime, (ctx: ScenarioContext) => Promise<void>> = {
-  podman: podmanScenario,
-  containerd: containerdScenario,
+/** A runtime's scenarios, in order; each gets its own cleanup stack, and one failing does not stop the next. */
+const SCENARIOS: Record<Runtime, readonly { readonly label: string; readonly run: (ctx: ScenarioContext) => Promise<void> }[]> = {
+  podman: [
+    { label: 'podman', run: podmanScenario },
+    { label: 'podman-net', run: podmanNetworksScenario },
+  ],
+  containerd: [{ label: 'containerd', run: containerdScenario }],
 };
 
 /** Throws naming the plugins that are missing or not executable in `dir`. */
@@ -125,16 +130,16 @@ export async function runE2e(argv: readonly string[], write: WriteLine = (line) 
 
     const shared = await setUpNode(options, report, nodeCleanup, say);
 
-    for (const runtime of options.runtimes) {
+    for (const scenario of options.runtimes.flatMap((runtime) => SCENARIOS[runtime])) {
       const cleanup = new CleanupStack();
       scenarioCleanup = cleanup;
       const ctx: ScenarioContext = { ...shared, report, cleanup };
       try {
-        await SCENARIOS[runtime](ctx);
+        await scenario.run(ctx);
       } catch (error) {
-        if (!(error instanceof StepFailed)) report.fail(`${runtime}: unexpected error`, messageOf(error));
+        if (!(error instanceof StepFailed)) report.fail(`${scenario.label}: unexpected error`, messageOf(error));
       } finally {
-        await report.step(`${runtime}: cleanup`, async () => {
+        await report.step(`${scenario.label}: cleanup`, async () => {
           for (const f of await cleanup.runAll()) report.fail(`cleanup: ${f.label}`, messageOf(f.error));
         });
         scenarioCleanup = undefined;
@@ -150,7 +155,7 @@ export async function runE2e(argv: readonly string[], write: WriteLine = (line) 
       const snapshot = before;
       await report.check('host: root network namespace and runtime host paths unchanged', () => {
         expectNone('changed', diffSnapshots(snapshot, hostSnapshot(cgroupNames)));
-        return 'links, addresses, routes, rules, ip_forward, /var/lib/cni, /etc/cni/net.d, /opt, /run/containerd, /run/runc, cgroups';
+        return 'links, addresses, routes, rules, ip_forward, /var/lib/cni, /etc/cni/net.d, /opt, /run/containerd, /run/runc, /run/cni, /run/cni-ts, cgroups';
       });
     }
     process.off('SIGINT', onSignal);

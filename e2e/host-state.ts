@@ -19,6 +19,8 @@ export const WATCHED_PATHS: readonly string[] = [
   '/var/lib/containers',
   '/run/containers',
   '/run/libpod',
+  '/run/cni',
+  '/run/cni-ts',
 ];
 
 /** Named texts describing the host; compare two with diffSnapshots. */

@@ -14,7 +14,9 @@ import { must, sleep, startBackground, tail, type Background } from './sh.ts';
 // and runc then finds no cgroup mount.
 
 /** Host paths that runtimes write to and that get a private tmpfs in the mount namespace. */
-export const SHADOWED_DIRS: readonly string[] = ['/var/lib/cni', '/run/netns', '/run/containerd', '/run/runc', '/var/lib/containers'];
+// /run/cni (tuning's saved values, Go's and ours) and /run/cni-ts (our portmap's records) are
+// where plugins keep state when a generated conflist, such as podman's, names no directory.
+export const SHADOWED_DIRS: readonly string[] = ['/var/lib/cni', '/run/netns', '/run/containerd', '/run/runc', '/var/lib/containers', '/run/cni', '/run/cni-ts'];
 
 /** The node's own address, on a veth pair whose both ends stay inside the node namespace. */
 export const NODE_IP = '192.0.2.10';

@@ -1,11 +1,12 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bridgeConflist, ipv4InSubnet, type BridgeNetwork, type NetworkSettings } from './conflist.ts';
-import { runtimeEnv, type ScenarioContext } from './context.ts';
+import type { ScenarioContext } from './context.ts';
+import { containerNetwork, setUpPodman } from './podman-env.ts';
 import { NODE_IP } from './node-env.ts';
 import { checkNoTraces, checkWhileRunning } from './trace-checks.ts';
 import { clientScript, expectPage, expectProbe, parseClientOutput, selfAddress } from './probes.ts';
-import { eventually, must } from './sh.ts';
+import { eventually } from './sh.ts';
 import {
   expectNone,
   linesMentioning,
@@ -38,74 +39,17 @@ export function podmanNetwork({ stateDir, cniVersion, ipMasq }: NetworkSettings)
 /** Host port of the podman web container. */
 export const PODMAN_HOST_PORT = 18080;
 
-/** Paths of podman's private configuration and state. */
-export interface PodmanPaths {
-  readonly dir: string;
-  readonly netDir: string;
-  readonly pluginDir: string;
-}
-
-/**
- * containers.conf (pure). static_dir must be <graphroot>/libpod: podman passes --root but not
- * the static dir to conmon's cleanup command, which then derives it from the graph root; any
- * other static_dir makes that cleanup miss the container (no DEL after a container exits, and
- * `podman run` waits 20 s for an exit it never records).
- */
-export function containersConf(p: PodmanPaths, net: Pick<BridgeNetwork, 'name' | 'subnet'>): string {
-  return `[containers]
-default_ulimits = ["nofile=20000:20000", "nproc=4096:4096"]
-
-[network]
-network_backend = "cni"
-cni_plugin_dirs = [${JSON.stringify(p.pluginDir)}]
-network_config_dir = ${JSON.stringify(p.netDir)}
-default_network = ${JSON.stringify(net.name)}
-default_subnet = ${JSON.stringify(net.subnet)}
-
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-events_logfile_path = ${JSON.stringify(join(p.dir, 'events.log'))}
-runtime = "runc"
-tmp_dir = ${JSON.stringify(join(p.dir, 'tmp'))}
-static_dir = ${JSON.stringify(join(p.dir, 'graph', 'libpod'))}
-volume_path = ${JSON.stringify(join(p.dir, 'volumes'))}
-`;
-}
-
-/** storage.conf (pure): vfs, everything under the private directory. */
-export function storageConf(p: PodmanPaths): string {
-  return `[storage]
-driver = "vfs"
-graphroot = ${JSON.stringify(join(p.dir, 'graph'))}
-runroot = ${JSON.stringify(join(p.dir, 'run'))}
-`;
-}
-
-interface PodmanNetworkState {
-  readonly ip: string;
-  readonly mac: string;
-}
-
 /** Runs the podman scenario; every check reports itself. */
 export async function podmanScenario(ctx: ScenarioContext): Promise<void> {
   const { report, env, page } = ctx;
   const net = podmanNetwork(ctx);
-  // Inside the private mount namespace the plugins under test are at /opt/cni/bin.
-  const paths: PodmanPaths = { dir: join(ctx.stateDir, 'podman'), netDir: join(ctx.stateDir, 'podman', 'net.d'), pluginDir: '/opt/cni/bin' };
-  const procEnv = runtimeEnv({
-    CONTAINERS_CONF: join(paths.dir, 'containers.conf'),
-    CONTAINERS_STORAGE_CONF: join(paths.dir, 'storage.conf'),
-    TMPDIR: join(paths.dir, 'tmp'),
+  const cli = await report.step('podman: write containers.conf, storage.conf and the conflist', () => {
+    const c = setUpPodman(ctx, net);
+    mkdirSync(net.ipamDir, { recursive: true });
+    writeFileSync(join(c.paths.netDir, `${net.name}.conflist`), `${JSON.stringify(bridgeConflist(net), null, 2)}\n`);
+    return c;
   });
-  const podman = (args: readonly string[], timeoutMs = 60_000): string => must(env.inside(['podman', ...args]), { env: procEnv, timeoutMs });
-
-  await report.step('podman: write containers.conf, storage.conf and the conflist', () => {
-    for (const d of [paths.netDir, net.ipamDir, join(paths.dir, 'tmp')]) mkdirSync(d, { recursive: true });
-    writeFileSync(join(paths.dir, 'containers.conf'), containersConf(paths, net));
-    writeFileSync(join(paths.dir, 'storage.conf'), storageConf(paths));
-    writeFileSync(join(paths.netDir, `${net.name}.conflist`), `${JSON.stringify(bridgeConflist(net), null, 2)}\n`);
-  });
+  const podman = cli.must;
   ctx.cleanup.defer('podman: remove all containers', () => {
     podman(['rm', '--force', '--time', '0', '--all']);
   });
@@ -115,11 +59,7 @@ export async function podmanScenario(ctx: ScenarioContext): Promise<void> {
     () => podman(['run', '-d', '--name', 'web', '--network', net.name, '-p', `${PODMAN_HOST_PORT}:80`, '--rootfs', ctx.rootfs, '/bin/busybox', 'httpd', '-f', '-p', '80', '-h', '/var/www']).trim(),
     (id) => id.slice(0, 12),
   );
-  const inspect = (): PodmanNetworkState => {
-    const data = JSON.parse(podman(['inspect', '--format', 'json', 'web'])) as { NetworkSettings?: { Networks?: Record<string, { IPAddress?: string; MacAddress?: string }> } }[];
-    const n = data[0]?.NetworkSettings?.Networks?.[net.name];
-    return { ip: n?.IPAddress ?? '', mac: n?.MacAddress ?? '' };
-  };
+  const inspect = (): { ip: string; mac: string } => containerNetwork(cli, 'web', net.name);
   const web = await report.gate(
     `podman: web has an address in ${net.subnet}`,
     () => {
@@ -141,7 +81,7 @@ export async function podmanScenario(ctx: ScenarioContext): Promise<void> {
   await checkWhileRunning(ctx, { prefix: 'podman', net, web: { id: webId, ip: web.ip, hostPort: PODMAN_HOST_PORT } });
 
   // A second container on the same network, removed by podman (--rm) when it exits.
-  const cidFile = join(paths.dir, 'client.cid');
+  const cidFile = join(ctx.stateDir, 'podman', 'client.cid');
   const output = await report.gate(
     'podman: run --rm a second container on the network',
     () =>

@@ -21,6 +21,8 @@ export interface ProbeTarget {
   readonly label: string;
   readonly host: string;
   readonly port: number;
+  /** nc's connect and idle timeout; short for targets that must not answer. @default 5 */
+  readonly waitSeconds?: number;
 }
 
 /**
@@ -31,7 +33,7 @@ export function clientScript(targets: readonly ProbeTarget[]): string {
   const lines = [`echo "self=$(ip -4 -o addr show eth0 | awk '{print $4}' | head -n 1)"`];
   for (const t of targets) {
     if (!/^[a-z0-9_]+$/.test(t.label) || !/^[\d.]+$/.test(t.host)) throw new Error(`bad probe target ${t.label} ${t.host}`);
-    lines.push(`r=$(printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 ${t.host} ${t.port} 2>&1 | tail -n 1); echo "${t.label}=$r"`);
+    lines.push(`r=$(printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w ${t.waitSeconds ?? 5} ${t.host} ${t.port} 2>&1 | tail -n 1); echo "${t.label}=$r"`);
   }
   return lines.join('\n');
 }
@@ -55,6 +57,17 @@ export function expectProbe(output: Map<string, string>, { label, page }: { labe
   if (got === undefined) throw new Error(`no ${label} line in the container's output`);
   if (got !== page) throw new Error(`${label}: got ${JSON.stringify(got.slice(0, 120))} instead of the page`);
   return `${label} -> page`;
+}
+
+/**
+ * Checks that the probe `label` did not get the page (the connection was dropped or refused).
+ * @throws Error when the page came back or the probe did not run.
+ */
+export function expectBlocked(output: Map<string, string>, { label, page }: { label: string; page: string }): string {
+  const got = output.get(label);
+  if (got === undefined) throw new Error(`no ${label} line in the container's output`);
+  if (got === page) throw new Error(`${label}: got the page, so the traffic was not blocked`);
+  return `${label} -> ${got ? JSON.stringify(got.slice(0, 60)) : 'no answer'}`;
 }
 
 /** The second container's own IPv4 address (without prefix length), from `self=`. */

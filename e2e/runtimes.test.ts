@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { addressFromCache, containerdConfig, ctrNetwork } from './containerd.ts';
-import { containersConf, podmanNetwork, storageConf } from './podman.ts';
+import { podmanNetwork } from './podman.ts';
+import { containersConf, storageConf } from './podman-env.ts';
 
 describe('podman configuration', () => {
   const paths = { dir: '/s/podman', netDir: '/s/podman/net.d', pluginDir: '/opt/cni/bin' };

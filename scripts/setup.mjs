@@ -2,7 +2,7 @@
 // packages), saying so, and build dist/bin. Plain JavaScript with Node built-ins only, because
 // it runs before node_modules exists.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -39,6 +39,12 @@ export function isRoot() {
 export function ensureNpmDeps() {
   const marker = join(root, 'node_modules', '.package-lock.json');
   if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(join(root, 'package.json')).mtimeMs) return;
+  // A symlinked node_modules (a git worktree sharing another checkout's packages) is never
+  // installed into: npm ci empties the directory the link points to, for every user of it.
+  if (existsSync(join(root, 'node_modules')) && lstatSync(join(root, 'node_modules')).isSymbolicLink()) {
+    if (existsSync(marker)) return say('node_modules is a symlink and older than package.json: not reinstalling it (npm ci would empty the shared directory)');
+    throw new Error(`node_modules is a symlink to a directory without installed packages (${marker} missing): install there, not here`);
+  }
   const lock = existsSync(join(root, 'package-lock.json'));
   say(`installing npm packages (npm ${lock ? 'ci' : 'install'})`);
   if (sh('npm', [lock ? 'ci' : 'install', '--no-audit', '--no-fund']) !== 0) throw new Error('npm install failed');
