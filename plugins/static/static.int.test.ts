@@ -16,8 +16,9 @@ const ipam = {
   dns: { nameservers: ['10.88.0.53'], search: ['pods.example'] },
 };
 
-function direct(command: string, config: unknown, call: Partial<PluginCall> = {}) {
-  return runPluginBinary(STATIC, { command, config, containerId: 'ctr1', ifname: 'eth0', netns: '/dev/null', ...call });
+/** Runs dist/bin/static; `netns` null leaves CNI_NETNS unset (a DEL after the netns is gone). */
+function direct(command: string, config: unknown, call: Partial<PluginCall> = {}, netns: string | null = '/dev/null') {
+  return runPluginBinary(STATIC, { command, config, containerId: 'ctr1', ifname: 'eth0', ...(netns === null ? {} : { netns }), ...call });
 }
 
 describe('static, run directly', () => {
@@ -51,7 +52,7 @@ describe('static, run directly', () => {
     const added = await direct('ADD', conf);
     expect(await direct('CHECK', { ...conf, prevResult: added.json })).toMatchObject({ code: 0, stdout: '' });
     expect(await direct('DEL', conf)).toMatchObject({ code: 0, stdout: '' });
-    expect(await direct('DEL', conf, { netns: undefined })).toMatchObject({ code: 0, stdout: '' });
+    expect(await direct('DEL', conf, {}, null)).toMatchObject({ code: 0, stdout: '' });
     expect(await direct('GC', conf)).toMatchObject({ code: 0, stdout: '' });
     expect(await direct('STATUS', conf)).toMatchObject({ code: 0, stdout: '' });
   });
