@@ -8,6 +8,7 @@ import { loopbackSchema } from '../../plugins/loopback/schema.ts';
 import { portMappingSchema, portmapSchema } from '../../plugins/portmap/schema.ts';
 import { tuningSchema } from '../../plugins/tuning/schema.ts';
 import { ptpSchema } from '../../plugins/ptp/schema.ts';
+import { staticIpamSchema, staticRequestSchema } from '../../plugins/static/schema.ts';
 import { hostLocalIpamSchema, hostLocalRequestSchema } from '../../lib/host-local/schema.ts';
 
 interface SchemaFile {
@@ -29,6 +30,11 @@ const SCHEMAS: Readonly<Record<string, SchemaFile>> = {
   portmap: { schema: portmapSchema, title: 'portmap plugin configuration', defs: { portMapping: portMappingSchema } },
   tuning: { schema: tuningSchema, title: 'tuning plugin configuration' },
   ptp: { schema: ptpSchema, title: 'ptp plugin configuration' },
+  static: {
+    schema: staticIpamSchema,
+    title: 'static IPAM configuration (the "ipam" section of a plugin that delegates to it)',
+    defs: { request: staticRequestSchema },
+  },
 };
 
 /** The JSON Schema of `schema`, and the $schema URI toJSONSchema puts at its top. */

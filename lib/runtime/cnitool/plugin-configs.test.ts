@@ -38,4 +38,11 @@ describe('checkPluginConfigs', () => {
       'note: plugins[1]: no schema for plugin type "tuning" in this suite; its keys were not checked',
     ]);
   });
+
+  it('checks a static ipam section against static\'s schema', () => {
+    expect(findings([{ type: 'bridge', ipam: { type: 'static', addresses: [{ address: 5 }], rotues: [] } }])).toEqual([
+      'error: invalid plugins[0].ipam.addresses[0].address 5: expected a CIDR string such as "10.1.0.5/24"',
+      'warning: unknown key plugins[0].ipam.rotues (did you mean "routes"?): the plugin ignores it',
+    ]);
+  });
 });

@@ -6,13 +6,14 @@ import bridge from '../../../schemas/bridge.json' with { type: 'json' };
 import hostLocal from '../../../schemas/host-local.json' with { type: 'json' };
 import loopback from '../../../schemas/loopback.json' with { type: 'json' };
 import portmap from '../../../schemas/portmap.json' with { type: 'json' };
+import staticIpam from '../../../schemas/static.json' with { type: 'json' };
 import type { NetworkConfigList } from '../conf.ts';
 import { type Finding, checkValue } from '../../cni/json-schema.ts';
 
 /** Plugin type -> the schema of its configuration object. */
 const PLUGIN_SCHEMAS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = { bridge, loopback, portmap };
 /** IPAM plugin type -> the schema of the `ipam` section of a plugin that delegates to it. */
-const IPAM_SCHEMAS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = { 'host-local': hostLocal };
+const IPAM_SCHEMAS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = { 'host-local': hostLocal, static: staticIpam };
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
