@@ -122,4 +122,23 @@ describe.skipIf(!isRoot())('bandwidth', () => {
     expect(add.json.msg).toBe('no veth peer of container interface found in host ns');
     expect(env.qdiscs(p.hostVeth)).toEqual([]);
   });
+
+  it('speaks every version (Go: 0.3.0 up; 0.2.0 has no prevResult, so shaping is code 7), and passes prevResult through when nothing is asked', async () => {
+    const version = await env.run('VERSION', { cniVersion: '1.1.0' }, { containerId: 'x', pod: env.node } as never);
+    expect(version.json.supportedVersions).toEqual(['0.1.0', '0.2.0', '0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0']);
+    const p = await env.attach('v030', '0.3.0');
+    const old = await env.run('ADD', env.conf({ ingressRate: 1000000, ingressBurst: 100000 }, p, '0.3.0'), p);
+    expect(old.code, old.stdout).toBe(0);
+    expect(old.json.cniVersion).toBe('0.3.0');
+    expect(env.qdiscs(p.hostVeth).map((q) => q.kind)).toEqual(['tbf']);
+    const refused = await env.run('ADD', env.conf({ ingressRate: 1000000, ingressBurst: 100000 }, undefined, '0.2.0'), p);
+    expect(refused.json).toMatchObject({ code: 7, msg: 'must be called as chained plugin: prevResult missing' });
+    const q = await env.attach('none', '1.1.0');
+    const none = await env.run('ADD', env.conf({ runtimeConfig: { bandwidth: { IngressRate: 0, IngressBurst: 0, EgressRate: 0, EgressBurst: 0 } } }, q, '1.1.0'), q);
+    expect(none.code, none.stdout).toBe(0);
+    expect(none.json.interfaces).toEqual(q.prevResult.interfaces);
+    expect(env.qdiscs(q.hostVeth)).toEqual([]);
+    const gc = await env.run('GC', env.conf({}, undefined, '1.1.0'), q);
+    expect([gc.code, gc.stdout]).toEqual([0, '']);
+  });
 });
