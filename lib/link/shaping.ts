@@ -42,9 +42,14 @@ export function addIngressRedirect(sock: NetlinkSocket, ifindex: number, toIndex
   addRedirectFilter(sock, { ifindex, parent: INGRESS_HANDLE, priority: 1, redirectTo: toIndex });
 }
 
-/** The link's qdiscs, without the kernel's default pfifo_fast (older kernels do not list it; Go skips it). */
-export function shapingQdiscs(sock: NetlinkSocket, ifindex: number): Qdisc[] {
-  return listQdiscs(sock, ifindex).filter((q) => q.kind !== 'pfifo_fast');
+/** The link's root qdisc; undefined when the kernel lists none (a link that is not up yet). */
+export function rootQdisc(sock: NetlinkSocket, ifindex: number): Qdisc | undefined {
+  return listQdiscs(sock, ifindex).find((q) => q.parent === TC_H_ROOT);
+}
+
+/** Whether the link has an ingress qdisc (ours or anyone's). */
+export function hasIngressQdisc(sock: NetlinkSocket, ifindex: number): boolean {
+  return listQdiscs(sock, ifindex).some((q) => q.kind === 'ingress');
 }
 
 /** Removes the root tbf made by {@link addRootTbf}; another root qdisc is left. Returns whether one went. */

@@ -101,6 +101,8 @@ describe.skipIf(!isRoot())('bandwidth', () => {
     expect(add.json).toMatchObject({ code: 7, msg });
     expect(env.qdiscs(p.hostVeth)).toEqual([]);
     expect(env.hasLink(ifbName('net', p.containerId))).toBe(false);
+    const del = await env.run('DEL', env.conf(bad), p); // DEL does not read the keys ADD refused
+    expect(del.code, del.stdout).toBe(0);
   });
 
   it('a failed ADD leaves nothing: the ifb name taken undoes the ingress tbf', async () => {

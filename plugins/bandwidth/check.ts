@@ -1,15 +1,12 @@
 import { type AttachmentRequest, CniError, ErrorCode } from '../../lib/cni/index.ts';
-import { type NetlinkSocket, getLink, shapingQdiscs } from '../../lib/link/index.ts';
+import { type NetlinkSocket, getLink, hasIngressQdisc, rootQdisc } from '../../lib/link/index.ts';
 import { NetlinkSocket as Socket, findHostVeth } from './apply.ts';
 import { parseBandwidthConfig, requirePrevResult } from './config.ts';
 import { type Shape, ifbName, tbfMismatch } from './plan.ts';
 
-const TC_H_ROOT = 0xffffffff;
-
 /** Why `ifindex`'s root qdisc is not the tbf of `shape`; undefined when it is. */
 function rootTbfProblem(host: NetlinkSocket, ifindex: number, name: string, shape: Shape): string | undefined {
-  const qdiscs = shapingQdiscs(host, ifindex);
-  const root = qdiscs.find((q) => q.parent === TC_H_ROOT);
+  const root = rootQdisc(host, ifindex);
   if (!root) return `${name} has no root qdisc (Failed to find qdisc)`;
   if (root.kind !== 'tbf' || !root.tbf) return `${name}'s root qdisc is ${root.kind}, not tbf`;
   const why = tbfMismatch(root.tbf, shape);
@@ -39,7 +36,7 @@ export async function check(req: AttachmentRequest): Promise<void> {
         const p = rootTbfProblem(host, ifb.index, name, cfg.egress);
         if (p) problems.push(p);
       }
-      if (!shapingQdiscs(host, veth.index).some((q) => q.kind === 'ingress')) problems.push(`${veth.name} has no ingress qdisc to redirect the pod's traffic to ${name}`);
+      if (!hasIngressQdisc(host, veth.index)) problems.push(`${veth.name} has no ingress qdisc to redirect the pod's traffic to ${name}`);
     }
     if (problems.length) throw new CniError(ErrorCode.Internal, `bandwidth CHECK failed: ${problems.join('; ')}`);
   } finally {
