@@ -41,6 +41,10 @@ describe('parseBandwidthConfig', () => {
     expect(parseBandwidthConfig(req({ runtimeConfig: { bandwidth: { ingressrate: 1000, INGRESSRATE: 2000, ingressBurst: 800 } } })).ingress).toEqual({ rateBits: 2000, burstBits: 800 });
   });
 
+  it('folds the case of runtimeConfig and bandwidth too (Go matches every key so)', () => {
+    expect(parseBandwidthConfig(req({ RuntimeConfig: { Bandwidth: { egressrate: 8000, EGRESSBURST: 800 } } })).egress).toEqual({ rateBits: 8000, burstBits: 800 });
+  });
+
   it('uses the capability only when no top-level key is there, even 0 (Go\'s embedded entry)', () => {
     const runtimeConfig = { bandwidth: { ingressRate: 1000, ingressBurst: 800 } };
     expect(parseBandwidthConfig(req({ egressRate: 0, runtimeConfig }))).toEqual({ ingress: undefined, egress: undefined });

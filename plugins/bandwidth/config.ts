@@ -21,22 +21,22 @@ function lastKeyFolding(obj: Record<string, unknown>, name: string): string | un
   return found;
 }
 
+/** `obj` with the last key that folds to `name` under `name` itself, and the other spellings dropped. */
+function canonicalKey(obj: Record<string, unknown>, name: string): Record<string, unknown> {
+  const key = lastKeyFolding(obj, name);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) if (k.toLowerCase() !== name.toLowerCase()) out[k] = v;
+  if (key !== undefined) out[name] = obj[key];
+  return out;
+}
+
 /**
  * `obj` with the four entry keys under their canonical names, whatever their case (containerd
  * sends IngressRate..., CRI-O ingressRate...), and whether any was there at all.
  */
 export function foldEntryKeys(obj: Record<string, unknown>): { folded: Record<string, unknown>; present: boolean } {
-  const folded: Record<string, unknown> = { ...obj };
-  let present = false;
-  for (const name of ENTRY_KEYS) {
-    const key = lastKeyFolding(obj, name);
-    for (const k of Object.keys(obj)) if (k.toLowerCase() === name.toLowerCase()) delete folded[k];
-    if (key !== undefined) {
-      present = true;
-      folded[name] = obj[key];
-    }
-  }
-  return { folded, present };
+  const folded = ENTRY_KEYS.reduce(canonicalKey, obj);
+  return { folded, present: ENTRY_KEYS.some((k) => k in folded) };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -65,19 +65,16 @@ function shapeOf(entry: Entry, dir: 'ingress' | 'egress', prefix: string): Shape
  */
 export function parseBandwidthConfig(req: AttachmentRequest): BandwidthConfig {
   const top = foldEntryKeys(req.config);
-  const rcKey = lastKeyFolding(req.config, 'runtimeConfig');
-  const rc = rcKey === undefined ? undefined : req.config[rcKey];
+  let normalized = canonicalKey(top.folded, 'runtimeConfig');
   let runtime: { folded: Record<string, unknown>; present: boolean } | undefined;
-  let runtimeConfig: unknown = rc;
-  if (isObject(rc)) {
-    const bwKey = lastKeyFolding(rc, 'bandwidth');
-    const bw = bwKey === undefined ? undefined : rc[bwKey];
-    if (isObject(bw)) runtime = foldEntryKeys(bw);
-    const { [bwKey ?? '']: _dropped, ...others } = rc;
-    runtimeConfig = { ...others, ...(bw !== undefined && bw !== null ? { bandwidth: runtime ? runtime.folded : bw } : {}) };
+  if (isObject(normalized.runtimeConfig)) {
+    const rc = canonicalKey(normalized.runtimeConfig, 'bandwidth');
+    if (isObject(rc.bandwidth)) {
+      runtime = foldEntryKeys(rc.bandwidth);
+      rc.bandwidth = runtime.folded;
+    }
+    normalized = { ...normalized, runtimeConfig: rc };
   }
-  const normalized: Record<string, unknown> = { ...top.folded, ...(rcKey !== undefined ? { runtimeConfig } : {}) };
-  if (rcKey !== undefined && rcKey !== 'runtimeConfig') delete normalized[rcKey];
   const c = checkConfig<BandwidthKeys>(bandwidthJson, normalized);
   const useTop = top.present || !runtime;
   const entry: Entry = useTop ? c : (c.runtimeConfig?.bandwidth ?? {});
