@@ -110,15 +110,16 @@ export function applyShaping(host: NetlinkSocket, veth: Link, cfg: BandwidthConf
 }
 
 /**
- * DEL's host-side cleanup: the redirect and the tbf on the host veth when it is still there
- * (Go leaves them to the veth's deletion), then the ifb. What is gone is fine.
+ * DEL's host-side cleanup, touching only what this plugin would have made: the host veth's
+ * ingress qdisc (and its filter) when the ifb is there to redirect to, its root tbf when
+ * ingress shaping is configured, then the ifb. What is gone is fine. Go leaves the veth's
+ * qdiscs to the veth's deletion.
  */
-export function removeShaping(host: NetlinkSocket, veth: Link | undefined, ifb: string): void {
-  if (veth) {
-    removeIngressRedirect(host, veth.index);
-    removeRootTbf(host, veth.index);
-  }
-  deleteLink(host, ifb);
+export function removeShaping(host: NetlinkSocket, veth: Link | undefined, ifb: string, ingressShaped: boolean): void {
+  const dev = getLink(host, ifb);
+  if (veth && dev) removeIngressRedirect(host, veth.index);
+  if (veth && ingressShaped) removeRootTbf(host, veth.index);
+  if (dev) deleteLink(host, dev.index);
 }
 
 export { NetlinkSocket };

@@ -62,6 +62,17 @@ describe.skipIf(!isRoot())('bandwidth', () => {
     expect(again.code, again.stdout).toBe(0);
   });
 
+  it('DEL leaves what it did not make: another tool\'s ingress qdisc on the veth stays when only ingress is shaped', async () => {
+    const p = await env.attach('other');
+    const shape = { ingressRate: 1000000, ingressBurst: 100000 };
+    const add = await env.run('ADD', env.conf(shape, p), p);
+    expect(add.code, add.stdout).toBe(0);
+    env.node.exec(['tc', 'qdisc', 'add', 'dev', p.hostVeth, 'handle', 'ffff:', 'ingress']);
+    const del = await env.run('DEL', env.conf(shape), p);
+    expect(del.code, del.stdout).toBe(0);
+    expect(env.qdiscs(p.hostVeth).map((q) => q.kind)).toEqual(['ingress']);
+  });
+
   it('DEL removes the ifb when the pod\'s namespace is already gone', async () => {
     const p = await env.attach('gone');
     const add = await env.run('ADD', env.conf({ egressRate: 1000000, egressBurst: 100000 }, p), p);
