@@ -34,12 +34,17 @@ export function addRootTbf(sock: NetlinkSocket, ifindex: number, params: TbfPara
 
 /**
  * Redirects everything `ifindex` receives to `toIndex`'s egress: an ingress qdisc and a u32
- * filter matching every packet, priority 1 (as the Go plugin).
+ * filter matching every packet, priority 1 (as the Go plugin). All or nothing.
  * @throws {NetlinkError} EEXIST when the link has an ingress (or clsact) qdisc already.
  */
 export function addIngressRedirect(sock: NetlinkSocket, ifindex: number, toIndex: number): void {
   addQdisc(sock, { ifindex, handle: INGRESS_HANDLE, parent: TC_H_INGRESS, kind: 'ingress' });
-  addRedirectFilter(sock, { ifindex, parent: INGRESS_HANDLE, priority: 1, redirectTo: toIndex });
+  try {
+    addRedirectFilter(sock, { ifindex, parent: INGRESS_HANDLE, priority: 1, redirectTo: toIndex });
+  } catch (e) {
+    deleteQdisc(sock, ifindex, TC_H_INGRESS, INGRESS_HANDLE); // all or nothing: the qdisc was ours
+    throw e;
+  }
 }
 
 /** The link's root qdisc; undefined when the kernel lists none (a link that is not up yet). */

@@ -96,11 +96,10 @@ export function applyShaping(host: NetlinkSocket, veth: Link, cfg: BandwidthConf
   try {
     addIngressRedirect(host, veth.index, dev.index);
   } catch (e) {
+    // EEXIST: another tool's ingress or clsact qdisc (Go's #894), which stays as it is
     throw failed(`create ingress qdisc on ${veth.name}`, e);
-  } finally {
-    // also after a half-done redirect (qdisc added, filter refused)
-    undo.push(`ingress qdisc on ${veth.name}`, () => removeIngressRedirect(host, veth.index));
   }
+  undo.push(`ingress qdisc on ${veth.name}`, () => removeIngressRedirect(host, veth.index));
   try {
     addRootTbf(host, dev.index, tbfParams(cfg.egress));
   } catch (e) {

@@ -128,6 +128,16 @@ describe.skipIf(!isRoot())('bandwidth', () => {
     env.node.exec(['ip', 'link', 'del', ifb]);
   });
 
+  it('a failed ADD leaves another tool\'s ingress qdisc as it was (Go #894), and removes its own tbf and ifb', async () => {
+    const p = await env.attach('taken');
+    env.node.exec(['tc', 'qdisc', 'add', 'dev', p.hostVeth, 'handle', 'ffff:', 'ingress']);
+    const add = await env.run('ADD', env.conf(SHAPE, p), p);
+    expect(add.code).toBe(1);
+    expect(add.json.msg).toContain(`create ingress qdisc on ${p.hostVeth}`);
+    expect(env.qdiscs(p.hostVeth).map((q) => q.kind)).toEqual(['ingress']);
+    expect(env.hasLink(ifbName('net', p.containerId))).toBe(false);
+  });
+
   it('needs a veth listed in prevResult', async () => {
     const p = await env.attach('noveth');
     const prevResult = { ...p.prevResult, interfaces: p.prevResult.interfaces.filter((i: { name: string }) => i.name !== p.hostVeth) };
