@@ -33,3 +33,16 @@ export { ifnameTaken } from './errors.ts';
 // The primitives a plugin uses as they are: sockets, lookups and deletion.
 export { NetlinkSocket, deleteLink, getLink, listAddresses, listRoutes, setLink } from '../netlink/index.ts';
 export type { Address, Link, Route } from '../netlink/index.ts';
+export {
+  INGRESS_HANDLE,
+  TBF_HANDLE,
+  addIngressRedirect,
+  addRootTbf,
+  createShapingIfb,
+  hasIngressQdisc,
+  removeIngressRedirect,
+  removeRootTbf,
+  rootQdisc,
+  vethPeerIndex,
+} from './shaping.ts';
+export type { Qdisc, TbfParams } from '../netlink/index.ts';

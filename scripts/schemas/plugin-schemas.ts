@@ -2,6 +2,7 @@
 // schemas/*.json by scripts/schemas.mjs, checked against those files by plugin-schemas.test.ts,
 // read by the plugins and `cnitool validate` (lib/cni/json-schema.ts).
 import * as z from 'zod/mini';
+import { bandwidthSchema } from '../../plugins/bandwidth/schema.ts';
 import { bridgeSchema } from '../../plugins/bridge/schema.ts';
 import { firewallSchema } from '../../plugins/firewall/schema.ts';
 import { loopbackSchema } from '../../plugins/loopback/schema.ts';
@@ -19,6 +20,7 @@ interface SchemaFile {
 }
 
 const SCHEMAS: Readonly<Record<string, SchemaFile>> = {
+  bandwidth: { schema: bandwidthSchema, title: 'bandwidth plugin configuration' },
   bridge: { schema: bridgeSchema, title: 'bridge plugin configuration' },
   firewall: { schema: firewallSchema, title: 'firewall plugin configuration' },
   'host-local': {
