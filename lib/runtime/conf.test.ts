@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MAX_CONFIG_DEPTH, confListFromConf, networkConfFromBytes, networkConfigFromBytes } from './conf.ts';
+import { MAX_JSON_DEPTH } from '../cni/index.ts';
+import { confListFromConf, networkConfFromBytes, networkConfigFromBytes } from './conf.ts';
 import { ConfError, NetworkNotFoundError, NoConfigsFoundError } from './errors.ts';
 import { listNetworkConfs, loadNetworkConf } from './load.ts';
 
@@ -90,15 +91,16 @@ describe('legacy single-plugin networks', () => {
 // plugin's stdin was serialised.
 describe('deeply nested configurations', () => {
   const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
-  it('are refused with a ConfError past MAX_CONFIG_DEPTH levels', () => {
+  it('are refused with a ConfError past MAX_JSON_DEPTH levels', () => {
     const conf = Buffer.from(`{"type":"x","name":"n","a":${deep(3000)}}`);
-    expect(() => networkConfigFromBytes(conf)).toThrow(new ConfError(`error parsing configuration: nested deeper than ${MAX_CONFIG_DEPTH - 2} levels`));
+    expect(() => networkConfigFromBytes(conf)).toThrow(ConfError);
+    expect(() => networkConfigFromBytes(conf)).toThrow(`error parsing configuration: JSON nested more than ${MAX_JSON_DEPTH - 2} levels deep`);
     const list = Buffer.from(`{"name":"n","plugins":[{"type":"x","a":${deep(100_000)}}]}`);
-    expect(() => networkConfFromBytes(list)).toThrow(/^error parsing configuration list: nested deeper than 1000 levels$/);
+    expect(() => networkConfFromBytes(list)).toThrow(`error parsing configuration list: JSON nested more than ${MAX_JSON_DEPTH} levels deep`);
   });
   it('are read up to the limit, and up-convert', () => {
     // the object itself is one level, "a" the rest; its list adds two more
-    const conf = Buffer.from(`{"type":"x","name":"n","a":${deep(MAX_CONFIG_DEPTH - 3)}}`);
+    const conf = Buffer.from(`{"type":"x","name":"n","a":${deep(MAX_JSON_DEPTH - 3)}}`);
     expect(confListFromConf(networkConfigFromBytes(conf)).plugins).toHaveLength(1);
   });
 });

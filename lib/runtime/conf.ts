@@ -1,4 +1,4 @@
-import { parseJson, pluginTypeProblem } from '../cni/index.ts';
+import { MAX_JSON_DEPTH, parseJson, pluginTypeProblem } from '../cni/index.ts';
 import { ConfError } from './errors.ts';
 import { goJson } from './go-json.ts';
 import { jsonType, selectVersion } from './version-select.ts';
@@ -39,38 +39,20 @@ export interface NetworkConfig {
 }
 
 /**
- * How deep a configuration may nest. Real ones nest a handful of levels; serialising (the
- * up-converted list, every plugin's stdin) recurses, and a worker thread's stack ends near
- * 3,000 levels, which would surface as a RangeError instead of a ConfError. Go's decoder stops
- * at 10,000.
+ * The JSON object in `bytes`. Nesting is limited as for every JSON the suite reads
+ * (lib/cni/json-depth.ts): a deeper config would be refused by the plugins anyway, and
+ * serialising it (the up-converted list, every plugin's stdin) recurses.
  */
-export const MAX_CONFIG_DEPTH = 1000;
-
-/** The nesting depth of a parsed JSON value, without recursion (the value may be deeper than the stack). */
-function jsonDepth(value: unknown): number {
-  let deepest = 0;
-  const stack: [unknown, number][] = [[value, 0]];
-  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
-    const [v, depth] = next;
-    if (typeof v !== 'object' || v === null) continue;
-    if (depth + 1 > deepest) deepest = depth + 1;
-    if (deepest > MAX_CONFIG_DEPTH) return deepest;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
-  }
-  return deepest;
-}
-
 function parseObject(bytes: Uint8Array, what: string, maxDepth: number): Record<string, unknown> {
   let value: unknown;
   try {
-    value = parseJson(Buffer.from(bytes).toString('utf8'));
+    value = parseJson(Buffer.from(bytes).toString('utf8'), maxDepth);
   } catch (e) {
     throw new ConfError(`error parsing ${what}: ${(e as Error).message}`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ConfError(`error parsing ${what}: expected a JSON object, got ${jsonType(value)}`);
   }
-  if (jsonDepth(value) > maxDepth) throw new ConfError(`error parsing ${what}: nested deeper than ${maxDepth} levels`);
   return value as Record<string, unknown>;
 }
 
@@ -105,7 +87,7 @@ export function pluginConfFromObject(raw: Record<string, unknown>): PluginConf {
  */
 export function pluginConfFromBytes(bytes: Uint8Array): PluginConf {
   // two levels fewer: a single-plugin network is up-converted into {"plugins": [<it>]}
-  return pluginConfFromObject(parseObject(bytes, 'configuration', MAX_CONFIG_DEPTH - 2));
+  return pluginConfFromObject(parseObject(bytes, 'configuration', MAX_JSON_DEPTH - 2));
 }
 
 /** libcni's boolean keys accept true/false and the strings "true"/"false" in any case. */
@@ -127,7 +109,7 @@ function readBool(raw: Record<string, unknown>, key: string): boolean {
  * @throws ConfError with libcni's messages.
  */
 export function networkConfFromBytes(bytes: Uint8Array): NetworkConfigList {
-  const raw = parseObject(bytes, 'configuration list', MAX_CONFIG_DEPTH);
+  const raw = parseObject(bytes, 'configuration list', MAX_JSON_DEPTH);
   if (!('name' in raw)) throw new ConfError('error parsing configuration list: no name');
   if (typeof raw.name !== 'string') throw new ConfError(`error parsing configuration list: invalid name type ${jsonType(raw.name)}`);
   const cniVersion = selectVersion(raw.cniVersion, raw.cniVersions);

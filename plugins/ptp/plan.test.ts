@@ -103,10 +103,12 @@ describe('planAddresses', () => {
 });
 
 describe('masqAddressesForDel', () => {
-  it('prefers the addresses on the interface, else prevResult, skipping unreadable ones', () => {
-    const config = { cniVersion: '1.1.0', name: 'n', type: 'ptp', prevResult: { cniVersion: '1.1.0', ips: [{ address: '10.1.0.7/16' }, { address: 'junk' }] } };
-    expect(masqAddressesForDel(['10.1.0.5/16'], config).map((m) => m.prefix)).toEqual([16]);
-    expect(masqAddressesForDel([], config)).toHaveLength(1);
+  it('prefers the addresses on the interface, else prevResult; a prevResult that does not decode gives none (DEL then goes by owner)', () => {
+    const config = { cniVersion: '1.1.0', name: 'n', type: 'ptp', prevResult: { cniVersion: '1.1.0', ips: [{ address: '10.1.0.7/16' }] } };
+    expect(masqAddressesForDel(['10.1.0.5/16', 'junk'], config).map((m) => m.prefix)).toEqual([16]);
+    expect(masqAddressesForDel([], config).map((m) => m.prefix)).toEqual([16]);
+    const junk = { ...config, prevResult: { cniVersion: '1.1.0', ips: [{ address: '10.1.0.7/16' }, { address: 'junk' }] } };
+    expect(masqAddressesForDel([], junk)).toEqual([]);
     expect(masqAddressesForDel([], { cniVersion: '1.1.0', name: 'n', type: 'ptp' })).toEqual([]);
   });
 });

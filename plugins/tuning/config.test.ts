@@ -108,7 +108,7 @@ describe('parseTuningConfig', () => {
 describe('requirePrevResult', () => {
   it('is code 7 without prevResult and the converted result with one', () => {
     expect(codeAndMsg(() => requirePrevResult(req({})))).toEqual({ code: 7, msg: 'required prevResult missing' });
-    const prev = { cniVersion: '0.4.0', interfaces: [{ name: 'eth0', sandbox: '/x' }], ips: [{ version: '4', address: '10.0.0.2/24', interface: 0 }] };
+    const prev = { cniVersion: '1.1.0', interfaces: [{ name: 'eth0', sandbox: '/x' }], ips: [{ address: '10.0.0.2/24', interface: 0 }] };
     expect(requirePrevResult(req({ prevResult: prev })).ips?.[0]?.address).toBe('10.0.0.2/24');
   });
 });
