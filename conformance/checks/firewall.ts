@@ -192,6 +192,7 @@ export const FIREWALL_CHECKS: readonly Check[] = [
   {
     ...base,
     id: 'firewall/del-clean',
+    // below 0.4.0 a runtime sends DEL without prevResult: the plugin must find the pod's rules without it
     title: 'DEL removes the pod\'s rules (nothing left on the node after a warm-up), and succeeds again',
     versions: versionsFrom('0.3.0'),
     async run(ctx) {
