@@ -87,22 +87,49 @@ export function makeVethPod(ctx: CheckContext, index: number): VethPod {
   return { pod, netns: pod.path, hostIf, ip, gateway, cidr: `${ip}/24` };
 }
 
+/**
+ * Creates a pod on a hand-made bridge of the node: bridge `br` (made on first use, gateway
+ * 10.98.<net>.1/24) and pod 10.98.<net>.<host>/24 behind a veth `br<net>p<host>`. For checks of
+ * meta plugins that need a bridge in prevResult (firewall isolation) without the bridge under test.
+ */
+export function makeBridgePod(ctx: CheckContext, br: string, net: number, host: number): VethPod & { readonly bridge: string } {
+  const node = ctx.node();
+  const gateway = `10.98.${net}.1`;
+  if (node.tryExec(['ip', 'link', 'show', br]).code !== 0) {
+    node.exec(['ip', 'link', 'add', br, 'type', 'bridge']);
+    node.exec(['ip', 'addr', 'add', `${gateway}/24`, 'dev', br]);
+    node.exec(['ip', 'link', 'set', br, 'up']);
+  }
+  const pod = ctx.namespace('pod');
+  const hostIf = `br${net}p${host}`;
+  const ip = `10.98.${net}.${host}`;
+  node.exec(['ip', 'link', 'add', hostIf, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', pod.name]);
+  node.exec(['ip', 'link', 'set', hostIf, 'master', br, 'up']);
+  pod.exec(['ip', 'addr', 'add', `${ip}/24`, 'dev', 'eth0']);
+  pod.exec(['ip', 'link', 'set', 'eth0', 'up']);
+  pod.exec(['ip', 'route', 'add', 'default', 'via', gateway]);
+  return { pod, netns: pod.path, hostIf, ip, gateway, cidr: `${ip}/24`, bridge: br };
+}
+
 /** What an interface plugin reports about one pod interface (input of {@link podResult}). */
 export interface PodFacts {
   readonly netns: string;
   readonly hostIf: string;
   readonly gateway: string;
   readonly cidr: string;
+  /** The bridge the host end is attached to: listed first, as the bridge plugin does. */
+  readonly bridge?: string;
 }
 
 /** The result an interface plugin would have printed for a pod, in `version`'s shape. */
 export function podResult(version: SpecVersion, pod: PodFacts): Record<string, unknown> {
   const fam = resultFamily(version);
   if (fam === 'legacy') return { cniVersion: version, ip4: { ip: pod.cidr, gateway: pod.gateway, routes: [{ dst: '0.0.0.0/0' }] } };
+  const interfaces = [...(pod.bridge !== undefined ? [{ name: pod.bridge }] : []), { name: pod.hostIf }, { name: 'eth0', sandbox: pod.netns }];
   return {
     cniVersion: version,
-    interfaces: [{ name: pod.hostIf }, { name: 'eth0', sandbox: pod.netns }],
-    ips: [{ ...(fam === '040' ? { version: '4' } : {}), address: pod.cidr, gateway: pod.gateway, interface: 1 }],
+    interfaces,
+    ips: [{ ...(fam === '040' ? { version: '4' } : {}), address: pod.cidr, gateway: pod.gateway, interface: interfaces.length - 1 }],
     routes: [{ dst: '0.0.0.0/0' }],
   };
 }

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { classify, expandChecks, expectedFailureFor, gate, summarize, type DirFacts, type Facts, type PluginFacts } from './runner.ts';
-import type { Check, CheckResult, PluginName } from './types.ts';
+import { PLUGIN_NAMES, type Check, type CheckResult, type PluginName } from './types.ts';
 
 function dir(path: string, over: Partial<Record<PluginName, Partial<PluginFacts>>> = {}): DirFacts {
   const p = (name: PluginName): PluginFacts => ({ present: true, impl: 'other', versions: ['0.3.1', '0.4.0', '1.0.0', '1.1.0'], ...over[name] });
-  return { dir: path, plugins: { loopback: p('loopback'), bridge: p('bridge'), 'host-local': p('host-local'), portmap: p('portmap') } };
+  return { dir: path, plugins: Object.fromEntries(PLUGIN_NAMES.map((n) => [n, p(n)])) as Record<PluginName, PluginFacts> };
 }
 
 function facts(over: Partial<Facts> = {}): Facts {

@@ -3,11 +3,15 @@
 import type { TestNamespace } from '../lib/testing/index.ts';
 import type { SpecVersion } from './versions.ts';
 
-/** The plugins the suite knows how to exercise. */
-export type PluginName = 'loopback' | 'bridge' | 'host-local' | 'portmap';
+/**
+ * The plugins the suite knows how to exercise. To add one (bandwidth, static): name it here and in
+ * PLUGIN_NAMES, give it a `minimalConf` case in checks/protocol.ts (its protocol checks then come
+ * for free), a `checks/<plugin>.ts` listed in checks/index.ts, and a row in README.md.
+ */
+export type PluginName = 'loopback' | 'bridge' | 'host-local' | 'portmap' | 'firewall' | 'tuning' | 'ptp';
 
 /** Every plugin the suite covers, in report order. */
-export const PLUGIN_NAMES: readonly PluginName[] = ['loopback', 'bridge', 'host-local', 'portmap'];
+export const PLUGIN_NAMES: readonly PluginName[] = ['loopback', 'bridge', 'host-local', 'portmap', 'firewall', 'tuning', 'ptp'];
 
 /** Which implementation a plugin executable is: Go reference builds get the expected-failure list. */
 export type Impl = 'go' | 'other';

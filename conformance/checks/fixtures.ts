@@ -46,6 +46,37 @@ export function portmapConf(ctx: CheckContext): Record<string, unknown> {
   return { type: 'portmap', capabilities: { portMappings: true }, stateDir: join(dirname(ctx.dataDir), 'portmap-state') };
 }
 
+/** The firewall plugin object: the iptables backend, which every implementation has (Go: no nftables). */
+export function firewallConf(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { type: 'firewall', backend: 'iptables', ...extra };
+}
+
+/** The tuning plugin object, its backups kept in the check's temporary directory. */
+export function tuningConf(ctx: CheckContext, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { type: 'tuning', dataDir: tuningDataDir(ctx), ...extra };
+}
+
+/** Where tuning keeps `<containerID>_<ifname>.json` in a check. */
+export function tuningDataDir(ctx: CheckContext): string {
+  return join(ctx.tmp, 'tuning');
+}
+
+/** The subnet and gateway of ptp checks (host-local gives the first address as gateway). */
+export const PTP_SUBNET = '10.89.0.0/24';
+export const PTP_GATEWAY = '10.89.0.1';
+
+/** The ptp plugin object (masquerade on, host-local with the check's dataDir). */
+export function ptpConf(ctx: CheckContext, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { type: 'ptp', ipMasq: true, ipam: ipamConf(ctx, { subnet: PTP_SUBNET }), ...extra };
+}
+
+/** A `[ptp(+host-local)]` network, mixing directories as asked. */
+export function ptpNetwork(ctx: CheckContext, version: SpecVersion, opts: { ptpSide?: Side; ipamSide?: Side; conf?: Record<string, unknown> } = {}): Network {
+  const ptpBin = ctx.bin('ptp', opts.ptpSide ?? 'plugins');
+  const ipamDir = dirname(ctx.bin('host-local', opts.ipamSide ?? opts.ptpSide ?? 'plugins'));
+  return { name: 'conformance-ptp', cniVersion: version, plugins: [{ conf: ptpConf(ctx, opts.conf), binary: ptpBin, cniPath: [ipamDir, dirname(ptpBin)].join(':') }] };
+}
+
 /** `{portMappings: [...]}` capability arguments for one TCP mapping. */
 export function portMappings(hostPort: number, containerPort = 80): CapabilityArgs {
   return { portMappings: [{ hostPort, containerPort, protocol: 'tcp' }] };

@@ -1,11 +1,15 @@
 // Every check of the suite, in report order.
 import type { Check } from '../types.ts';
 import { BRIDGE_CHECKS } from './bridge.ts';
+import { FIREWALL_CHECKS } from './firewall.ts';
 import { HOST_LOCAL_CHECKS } from './host-local.ts';
 import { INTEROP_CHECKS } from './interop.ts';
+import { INTEROP_CHAIN_CHECKS } from './interop-chains.ts';
 import { LOOPBACK_CHECKS } from './loopback.ts';
 import { PORTMAP_CHECKS } from './portmap.ts';
 import { PROTOCOL_CHECKS } from './protocol.ts';
+import { PTP_CHECKS } from './ptp.ts';
+import { TUNING_CHECKS } from './tuning.ts';
 
 /** The whole suite. */
-export const ALL_CHECKS: readonly Check[] = [...PROTOCOL_CHECKS, ...LOOPBACK_CHECKS, ...HOST_LOCAL_CHECKS, ...BRIDGE_CHECKS, ...PORTMAP_CHECKS, ...INTEROP_CHECKS];
+export const ALL_CHECKS: readonly Check[] = [...PROTOCOL_CHECKS, ...LOOPBACK_CHECKS, ...HOST_LOCAL_CHECKS, ...BRIDGE_CHECKS, ...PORTMAP_CHECKS, ...FIREWALL_CHECKS, ...TUNING_CHECKS, ...PTP_CHECKS, ...INTEROP_CHECKS, ...INTEROP_CHAIN_CHECKS];

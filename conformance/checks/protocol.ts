@@ -6,11 +6,14 @@ import { podResult } from '../net.ts';
 import type { Check, CheckContext, Invocation, PluginName } from '../types.ts';
 import { PLUGIN_NAMES } from '../types.ts';
 import { hasChaining, isSpecVersion } from '../versions.ts';
-import { bridgeConf, ipamConf, portMappings, portmapConf } from './fixtures.ts';
+import { bridgeConf, firewallConf, ipamConf, portMappings, portmapConf, ptpConf, tuningConf } from './fixtures.ts';
 
-/** A valid stdin for `plugin` at `version` (portmap gets a prevResult pointing at `netns`). */
+/** A valid stdin for `plugin` at `version` (meta plugins get a prevResult pointing at `netns`). */
 export function minimalConf(ctx: CheckContext, plugin: PluginName, version: string, netns: string): Record<string, unknown> {
   const base = { cniVersion: version, name: 'conformance-net' };
+  const prev = hasChaining(version) && isSpecVersion(version)
+    ? { prevResult: podResult(version, { netns, hostIf: 'pmveth1', gateway: '10.99.1.1', cidr: '10.99.1.2/24' }) }
+    : {};
   switch (plugin) {
     case 'loopback':
       return { ...base, type: 'loopback' };
@@ -18,12 +21,14 @@ export function minimalConf(ctx: CheckContext, plugin: PluginName, version: stri
       return { ...base, type: 'host-local', ipam: ipamConf(ctx) };
     case 'bridge':
       return { ...base, ...bridgeConf(ctx) };
-    case 'portmap': {
-      const prev = hasChaining(version) && isSpecVersion(version)
-        ? { prevResult: podResult(version, { netns, hostIf: 'pmveth1', gateway: '10.99.1.1', cidr: '10.99.1.2/24' }) }
-        : {};
+    case 'portmap':
       return { ...base, ...portmapConf(ctx), runtimeConfig: portMappings(18080), ...prev };
-    }
+    case 'firewall':
+      return { ...base, ...firewallConf(), ...prev };
+    case 'tuning':
+      return { ...base, ...tuningConf(ctx, { mtu: 1400 }), ...prev };
+    case 'ptp':
+      return { ...base, ...ptpConf(ctx) };
   }
 }
 
