@@ -75,7 +75,7 @@ async function main(): Promise<number> {
       bun: bunVersion(config.root),
       goPlugins: goVersion(),
       machine: { cpus: cpus().length, loadavgBefore: loadBefore.map((x) => Number(x.toFixed(2))), loadavgAfter: loadavg().map((x) => Number(x.toFixed(2))) },
-      options: { runs: config.runs, warmup: config.warmup, pods: config.pods, reps: config.reps, workers: config.workers, growth: config.growth, rssRuns: config.rssRuns, only: config.only ?? null, quick: config.quick },
+      options: { runs: config.runs, warmup: config.warmup, pods: config.pods, reps: config.reps, workers: config.workers, growth: config.growth, rssRuns: config.rssRuns, only: config.only ?? null, pluginFilter: config.pluginFilter ?? null, quick: config.quick },
       rows,
       ...details,
       ...extra,
