@@ -14,6 +14,8 @@
 //   --reps N        repetitions of each workers run per side (default 3)
 //   --growth N      pods of the growth workload (default 500; 0 skips it)
 //   --only GROUP    one group: size, cold, plugins, pod, rss, workers, growth
+//   --only plugins:NAME[,NAME...]   the plugins group, only the workloads timing these
+//                   executables (e.g. plugins:bridge,ptp,tuning)
 //   --quick         a smoke run: runs 5, pods 10, reps 1, growth 50
 //
 // Two test modes instead of the comparison (scripts/bench/storm/, bundled to .bench/storm.cjs):
@@ -32,8 +34,8 @@ import { join } from 'node:path';
 import { ensureBuilt, ensureNpmDeps, ensureSystemPackages, isRoot, root, say } from './setup.mjs';
 
 const GROUPS = ['size', 'cold', 'plugins', 'pod', 'rss', 'workers', 'growth'];
-/** The plugins both sides have; each must answer VERSION from the snapshot. */
-const PLUGINS = ['loopback', 'host-local', 'bridge', 'portmap'];
+/** The plugins both sides have (the per-plugin workloads' executables); each must answer VERSION from the snapshot. */
+const PLUGINS = ['loopback', 'host-local', 'bridge', 'portmap', 'ptp', 'static', 'tuning', 'firewall', 'bandwidth'];
 const args = process.argv.slice(2);
 const has = (flag) => args.includes(flag);
 function num(flag, dflt) {
@@ -44,7 +46,7 @@ function num(flag, dflt) {
 }
 function usage(msg) {
   console.error(
-    `npm run bench: ${msg}\nflags: --runs N --pods N --reps N --growth N --only ${GROUPS.join('|')} --quick\n` +
+    `npm run bench: ${msg}\nflags: --runs N --pods N --reps N --growth N --only ${GROUPS.join('|')}|plugins:NAME,... --quick\n` +
       '   or: --storm [--pods N --workers W --backend B --plugins DIR]   --soak [--cycles N --workers W --backend B]',
   );
   process.exit(2);
@@ -77,8 +79,12 @@ if (mode) {
   stormOptions = storm;
 }
 const quick = has('--quick');
-const only = has('--only') ? args[args.indexOf('--only') + 1] : undefined;
+const [only, pluginList] = has('--only') ? (args[args.indexOf('--only') + 1] ?? '').split(/:(.*)/s) : [undefined, undefined];
 if (only !== undefined && !GROUPS.includes(only)) usage(`--only takes one of ${GROUPS.join(', ')}`);
+if (pluginList !== undefined && only !== 'plugins') usage('--only GROUP:NAMES is for the plugins group only (plugins:bridge,ptp)');
+const pluginFilter = pluginList?.split(',');
+const unknownPlugin = pluginFilter?.find((p) => !PLUGINS.includes(p));
+if (unknownPlugin !== undefined) usage(`--only plugins: ${JSON.stringify(unknownPlugin)} is none of ${PLUGINS.join(', ')}`);
 const runs = num('--runs', quick ? 5 : 25);
 const pods = num('--pods', quick ? 10 : 100);
 const reps = num('--reps', quick ? 1 : 3);
@@ -225,10 +231,11 @@ try {
     growth,
     rssRuns: quick ? 2 : 5,
     only,
+    pluginFilter,
     quick,
     out: join(root, '.bench', 'results.json'),
   };
-  const what = only ? `only ${only}` : `runs ${runs}, ${pods} pods x ${reps} reps, growth ${growth}`;
+  const what = only ? `only ${only}${pluginFilter ? ` (${pluginFilter.join(', ')})` : ''}` : `runs ${runs}, ${pods} pods x ${reps} reps, growth ${growth}`;
   say(`node namespaces ${nodes.ours} and ${nodes.go}; ${what}`);
   child = spawn(process.execPath, [driver], {
     stdio: 'inherit',

@@ -27,6 +27,8 @@ export interface BenchConfig {
   readonly rssRuns: number;
   /** Run only this group. */
   readonly only: string | undefined;
+  /** With only = plugins: the per-plugin workloads of these executables only (`--only plugins:ptp,static`). */
+  readonly pluginFilter?: readonly string[] | undefined;
   readonly quick: boolean;
   /** Where the JSON goes. */
   readonly out: string;

@@ -20,6 +20,9 @@ import { type Target, findRow, formatRow, formatTargets, target } from './report
 import { RSS_PLUGINS, peakRss } from './rss.ts';
 import { PodNamespaces, Side } from './side.ts';
 import { formatFit } from './stats.ts';
+
+/** The plugins issue 15 added, whose ADD/DEL ratios are held to bridge's. */
+const CHAINED_PLUGINS = ['ptp', 'static', 'tuning', 'firewall', 'bandwidth'] as const;
 import { size } from './size.ts';
 import { manyPods } from './workers.ts';
 
@@ -75,7 +78,7 @@ async function main(): Promise<number> {
       bun: bunVersion(config.root),
       goPlugins: goVersion(),
       machine: { cpus: cpus().length, loadavgBefore: loadBefore.map((x) => Number(x.toFixed(2))), loadavgAfter: loadavg().map((x) => Number(x.toFixed(2))) },
-      options: { runs: config.runs, warmup: config.warmup, pods: config.pods, reps: config.reps, workers: config.workers, growth: config.growth, rssRuns: config.rssRuns, only: config.only ?? null, quick: config.quick },
+      options: { runs: config.runs, warmup: config.warmup, pods: config.pods, reps: config.reps, workers: config.workers, growth: config.growth, rssRuns: config.rssRuns, only: config.only ?? null, pluginFilter: config.pluginFilter ?? null, quick: config.quick },
       rows,
       ...details,
       ...extra,
@@ -127,6 +130,16 @@ function summarise(ctx: BenchContext): Target[] {
   ] as const) {
     const label = workloadOf(plugin) ?? plugin;
     out.push(ratio(`${plugin} ADD${label === plugin ? '' : ` (${label})`}, ours / Go`, max, pluginRow(plugin, 'ADD')));
+  }
+  // issue 15: the plugins real configs chain after bridge, each no slower against Go than bridge is
+  for (const verb of ['ADD', 'DEL'] as const) {
+    const bridgeRatio = pluginRow('bridge', verb)?.ratio;
+    if (bridgeRatio === undefined || bridgeRatio === null) continue;
+    for (const plugin of CHAINED_PLUGINS) {
+      const r = pluginRow(plugin, verb);
+      if (r === undefined) continue;
+      out.push(ratio(`${plugin} ${verb} (${workloadOf(plugin)}), ours / Go, at most bridge's`, Math.round(bridgeRatio * 1000) / 1000, r));
+    }
   }
   for (const p of PLUGINS) {
     // the cold group's VERSION (spawnSync); without it, the plugins group's VERSION exec

@@ -2,8 +2,10 @@
  * Per plugin: VERSION, ADD, CHECK, DEL, each through our runtime library with the exec timed
  * (as the Go reference's §1: loopback as [loopback] on lo; host-local as [host-local]; bridge
  * as [bridge] (its host-local included); portmap as [bridge, portmap], counting only the
- * portmap exec). Go portmap 1.1.1's CHECK always fails for IPv4-only pods: that shows as
- * failures of the Go side, the bench goes on.
+ * portmap exec). The plugins real configs chain after those: ptp as [ptp] (its host-local
+ * included, as bridge), static as [static] (as host-local), and tuning, firewall and bandwidth
+ * each as [bridge, X], counting only X's exec. Go portmap 1.1.1's CHECK always fails for
+ * IPv4-only pods: that shows as failures of the Go side, the bench goes on.
  *
  * Each exec is split into process start and work, per side, from these same execs: start is
  * the median VERSION exec of that executable (everything up to the handler: exec, loading the
@@ -16,7 +18,7 @@ import { join } from 'node:path';
 import type { NetworkConfigList } from '../../lib/runtime/index.ts';
 import type { BenchContext } from './context.ts';
 import { type Cell, Samples, cell, differenceCell, interleave, makeRow, rowOf } from './measure.ts';
-import type { Side } from './side.ts';
+import { BENCH_BANDWIDTH, type Side } from './side.ts';
 import { round3 } from './stats.ts';
 
 interface PluginWorkload {
@@ -25,17 +27,26 @@ interface PluginWorkload {
   readonly plugin: string;
   readonly list: (side: Side) => NetworkConfigList;
   readonly ifname: string;
-  readonly capabilities: boolean;
+  /** The runtime's capability arguments (only plugins that declare a capability get it). */
+  readonly capabilityArgs?: (side: Side) => Record<string, unknown>;
   readonly version: boolean;
 }
 
 const WORKLOADS: readonly PluginWorkload[] = [
-  { label: 'loopback', plugin: 'loopback', list: (s) => s.lists.loopback, ifname: 'lo', capabilities: false, version: true },
-  { label: 'host-local', plugin: 'host-local', list: (s) => s.lists.hostLocal, ifname: 'eth0', capabilities: false, version: true },
-  { label: 'bridge + host-local', plugin: 'bridge', list: (s) => s.lists.bridge, ifname: 'eth0', capabilities: false, version: true },
-  { label: 'portmap, 1 TCP mapping', plugin: 'portmap', list: (s) => s.lists.portmap, ifname: 'eth0', capabilities: true, version: true },
-  { label: 'host-local, 1000 reserved', plugin: 'host-local', list: (s) => s.lists.hostLocalFull, ifname: 'eth0', capabilities: false, version: false },
+  { label: 'loopback', plugin: 'loopback', list: (s) => s.lists.loopback, ifname: 'lo', version: true },
+  { label: 'host-local', plugin: 'host-local', list: (s) => s.lists.hostLocal, ifname: 'eth0', version: true },
+  { label: 'bridge + host-local', plugin: 'bridge', list: (s) => s.lists.bridge, ifname: 'eth0', version: true },
+  { label: 'portmap, 1 TCP mapping', plugin: 'portmap', list: (s) => s.lists.portmap, ifname: 'eth0', capabilityArgs: (s) => s.portMappings(0), version: true },
+  { label: 'host-local, 1000 reserved', plugin: 'host-local', list: (s) => s.lists.hostLocalFull, ifname: 'eth0', version: false },
+  { label: 'ptp + host-local, ipMasq', plugin: 'ptp', list: (s) => s.lists.ptp, ifname: 'eth0', version: true },
+  { label: 'static, 1 address', plugin: 'static', list: (s) => s.lists.static, ifname: 'eth0', version: true },
+  { label: 'tuning, 1 sysctl + mtu', plugin: 'tuning', list: (s) => s.lists.tuning, ifname: 'eth0', version: true },
+  { label: 'firewall, iptables', plugin: 'firewall', list: (s) => s.lists.firewall, ifname: 'eth0', version: true },
+  { label: 'bandwidth, ingress + egress', plugin: 'bandwidth', list: (s) => s.lists.bandwidth, ifname: 'eth0', capabilityArgs: () => ({ bandwidth: BENCH_BANDWIDTH }), version: true },
 ];
+
+/** The executables the per-plugin workloads time (what `--only plugins:NAME,...` selects from). */
+export const WORKLOAD_PLUGINS: readonly string[] = [...new Set(WORKLOADS.map((w) => w.plugin))];
 
 /** The label of the workload whose rows time `plugin`'s VERSION, ADD, ... ("bridge + host-local"). */
 export function workloadOf(plugin: string): string | undefined {
@@ -69,7 +80,9 @@ export async function perPlugin(ctx: BenchContext): Promise<void> {
   const starts = new Map<string, Record<string, Cell>>();
   /** By workload label: the executable, and each side's split. */
   const split: Record<string, { plugin: string } & Record<string, ExecSplit | string>> = {};
+  const selected = config.pluginFilter;
   for (const w of WORKLOADS) {
+    if (selected !== undefined && !selected.includes(w.plugin)) continue;
     const samples = new Samples();
     const contenders = sides.map((side) => (s: Samples, round: number) => pluginRound(side, w, round, s));
     await interleave(config.runs, config.warmup, contenders, samples);
@@ -125,7 +138,7 @@ async function pluginRound(side: Side, w: PluginWorkload, round: number, s: Samp
     containerId: side.roundId(list.name, round),
     netns: side.podPath(1),
     ifname: w.ifname,
-    capabilityArgs: w.capabilities ? side.portMappings(0) : undefined,
+    capabilityArgs: w.capabilityArgs?.(side),
   };
   const ops = {
     ADD: () => side.runtime.addNetworkList(list, rt),

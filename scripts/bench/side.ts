@@ -30,11 +30,18 @@ const PLUGIN_ENV = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' }
 /** A plugin stuck for this long fails its pod instead of hanging the bench. */
 const PLUGIN_TIMEOUT_MS = 120_000;
 
-/** The second octet of each side's subnets: podnet, [bridge] list, [host-local] list. */
-const OCTETS: Record<SideName, { pod: number; bridge: number; ipam: number; full: number; port: number }> = {
-  ours: { pod: 213, bridge: 211, ipam: 210, full: 215, port: 20000 },
-  go: { pod: 214, bridge: 212, ipam: 216, full: 217, port: 30000 },
+/**
+ * The second octet of each side's subnets: podnet, [bridge] list, [host-local] list, the
+ * 1,000-reserved list, [ptp] and [static] lists. The chained lists ([bridge, portmap], tuning,
+ * firewall, bandwidth) take bridge + 10, + 20, + 30, + 40.
+ */
+const OCTETS: Record<SideName, { pod: number; bridge: number; ipam: number; full: number; ptp: number; static: number; port: number }> = {
+  ours: { pod: 213, bridge: 211, ipam: 210, full: 215, ptp: 225, static: 227, port: 20000 },
+  go: { pod: 214, bridge: 212, ipam: 216, full: 217, ptp: 226, static: 228, port: 30000 },
 };
+
+/** The bandwidth list's shaping, as containerd passes it (PascalCase keys): 10 Mbit/s each way, 1 Mbit bursts. */
+export const BENCH_BANDWIDTH = { IngressRate: 10_000_000, IngressBurst: 1_000_000, EgressRate: 10_000_000, EgressBurst: 1_000_000 };
 
 export class Side {
   readonly name: SideName;
@@ -46,17 +53,22 @@ export class Side {
   readonly runtime: CniRuntime;
   /** The same, with every plugin run under /usr/bin/time for its peak RSS. */
   readonly rssRuntime: CniRuntime;
-  readonly dirs: { readonly ipam: string; readonly cache: string; readonly portmapState: string; readonly rssCache: string };
+  readonly dirs: { readonly ipam: string; readonly cache: string; readonly portmapState: string; readonly tuningData: string; readonly rssCache: string };
   /** The pod networks, as a CRI runtime has them. */
   readonly lo: NetworkConfigList;
   readonly podnet: NetworkConfigList;
-  /** Lists of one plugin (two for portmap) for the per-plugin rows. */
+  /** Lists of one plugin (bridge first for the chained ones: portmap, tuning, firewall, bandwidth) for the per-plugin rows. */
   readonly lists: {
     readonly loopback: NetworkConfigList;
     readonly hostLocal: NetworkConfigList;
     readonly hostLocalFull: NetworkConfigList;
     readonly bridge: NetworkConfigList;
     readonly portmap: NetworkConfigList;
+    readonly ptp: NetworkConfigList;
+    readonly static: NetworkConfigList;
+    readonly tuning: NetworkConfigList;
+    readonly firewall: NetworkConfigList;
+    readonly bandwidth: NetworkConfigList;
   };
   /** "10.213." : every pod address must start with it. */
   readonly podPrefix: string;
@@ -71,7 +83,7 @@ export class Side {
     this.#id = id;
     this.node = openNetns(`/run/netns/${setup.nodeNs}`);
     const base = join(state, setup.name);
-    this.dirs = { ipam: join(base, 'ipam'), cache: join(base, 'cache'), portmapState: join(base, 'portmap'), rssCache: join(base, 'cache-rss') };
+    this.dirs = { ipam: join(base, 'ipam'), cache: join(base, 'cache'), portmapState: join(base, 'portmap'), tuningData: join(base, 'tuning'), rssCache: join(base, 'cache-rss') };
     const scratch = join(base, 'rss');
     for (const d of [...Object.values(this.dirs), scratch]) mkdirSync(d, { recursive: true });
     const o = OCTETS[setup.name];
@@ -102,6 +114,19 @@ export class Side {
       hostLocalFull: list(`benchipamfull-${s}`, [{ type: 'host-local', ipam: ipam(o.full) }]),
       bridge: list(`benchbr-${s}`, [bridge(`cnitsb-${s}`, o.bridge)]),
       portmap: list(`benchpm-${s}`, [bridge(`cnitsm-${s}`, o.bridge + 10), portmap]),
+      ptp: list(`benchptp-${s}`, [{ type: 'ptp', ipMasq: true, mtu: 1500, ipam: ipam(o.ptp) }]),
+      // static run as its own plugin, as host-local's row: an interface plugin of ours runs its
+      // IPAM in process, so only a standalone exec times static on both sides.
+      static: list(`benchstatic-${s}`, [
+        { type: 'static', ipam: { type: 'static', addresses: [{ address: `10.${o.static}.0.2/16`, gateway: `10.${o.static}.0.1` }], routes: [{ dst: '0.0.0.0/0' }] } },
+      ]),
+      // a sysctl and an MTU: the MTU makes tuning save the original to dataDir, as a MAC would
+      tuning: list(`benchtun-${s}`, [
+        bridge(`cnitst-${s}`, o.bridge + 20),
+        { type: 'tuning', mtu: 1400, sysctl: { 'net.ipv4.conf.eth0.arp_filter': '1' }, dataDir: this.dirs.tuningData },
+      ]),
+      firewall: list(`benchfw-${s}`, [bridge(`cnitsf-${s}`, o.bridge + 30), { type: 'firewall', backend: 'iptables' }]),
+      bandwidth: list(`benchbw-${s}`, [bridge(`cnitsw-${s}`, o.bridge + 40), { type: 'bandwidth', capabilities: { bandwidth: true } }]),
     };
   }
 
