@@ -140,7 +140,11 @@ describe.skipIf(!isRoot())('bandwidth', () => {
 
   it('needs a veth listed in prevResult', async () => {
     const p = await env.attach('noveth');
-    const prevResult = { ...p.prevResult, interfaces: p.prevResult.interfaces.filter((i: { name: string }) => i.name !== p.hostVeth) };
+    // without the host veth; the addresses' interface indexes follow their interface
+    const names: string[] = p.prevResult.interfaces.map((i: { name: string }) => i.name);
+    const interfaces = p.prevResult.interfaces.filter((i: { name: string }) => i.name !== p.hostVeth);
+    const ips = p.prevResult.ips.map((ip: { interface?: number }) => (ip.interface === undefined ? ip : { ...ip, interface: interfaces.findIndex((i: { name: string }) => i.name === names[ip.interface as number]) }));
+    const prevResult = { ...p.prevResult, interfaces, ips };
     const add = await env.run('ADD', env.conf(SHAPE, { ...p, prevResult }), p);
     expect(add.json.msg).toBe('no veth peer of container interface found in host ns');
     expect(env.qdiscs(p.hostVeth)).toEqual([]);

@@ -14,10 +14,10 @@ import { diff, snapshot } from './node-state.ts';
 import { type FirewallBackend, StormNode } from './storm-node.ts';
 import { formatSoak, formatStorm, problemsOf, runSoak, runStorm } from './storm.ts';
 
-const PODS = 100;
+const PODS = 64;
 const WORKERS = 8;
 /** Soak cycles per backend, on SOAK_WORKERS lanes. */
-const CYCLES = 150;
+const CYCLES = 60;
 const SOAK_WORKERS = 4;
 const BACKENDS: readonly FirewallBackend[] = ['iptables', 'nftables'];
 /**
