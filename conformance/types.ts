@@ -4,14 +4,14 @@ import type { TestNamespace } from '../lib/testing/index.ts';
 import type { SpecVersion } from './versions.ts';
 
 /**
- * The plugins the suite knows how to exercise. To add one (bandwidth, static): name it here and in
+ * The plugins the suite knows how to exercise. To add one: name it here and in
  * PLUGIN_NAMES, give it a `minimalConf` case in checks/protocol.ts (its protocol checks then come
  * for free), a `checks/<plugin>.ts` listed in checks/index.ts, and a row in README.md.
  */
-export type PluginName = 'loopback' | 'bridge' | 'host-local' | 'portmap' | 'firewall' | 'tuning' | 'ptp';
+export type PluginName = 'loopback' | 'bridge' | 'host-local' | 'portmap' | 'firewall' | 'tuning' | 'ptp' | 'bandwidth' | 'static';
 
 /** Every plugin the suite covers, in report order. */
-export const PLUGIN_NAMES: readonly PluginName[] = ['loopback', 'bridge', 'host-local', 'portmap', 'firewall', 'tuning', 'ptp'];
+export const PLUGIN_NAMES: readonly PluginName[] = ['loopback', 'bridge', 'host-local', 'portmap', 'firewall', 'tuning', 'ptp', 'bandwidth', 'static'];
 
 /** Which implementation a plugin executable is: Go reference builds get the expected-failure list. */
 export type Impl = 'go' | 'other';

@@ -29,6 +29,11 @@ export function minimalConf(ctx: CheckContext, plugin: PluginName, version: stri
       return { ...base, ...tuningConf(ctx, { mtu: 1400 }), ...prev };
     case 'ptp':
       return { ...base, ...ptpConf(ctx) };
+    case 'bandwidth':
+      // nothing to shape: the protocol checks judge the envelope, not tc
+      return { ...base, type: 'bandwidth', ...prev };
+    case 'static':
+      return { ...base, type: 'static', ipam: { type: 'static', addresses: [{ address: '10.99.1.2/24', gateway: '10.99.1.1' }] } };
   }
 }
 
@@ -203,5 +208,5 @@ function protocolChecks(plugin: PluginName): Check[] {
   return checks;
 }
 
-/** Protocol checks for all four plugins. */
+/** Protocol checks for every plugin. */
 export const PROTOCOL_CHECKS: readonly Check[] = PLUGIN_NAMES.flatMap(protocolChecks);
