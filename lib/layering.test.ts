@@ -58,7 +58,7 @@ const allowed: Record<string, readonly string[]> = {
   'lib/netns': ['lib/sys', 'lib/netlink', 'lib/cni'],
   'lib/host-local': ['lib/core', 'lib/cni', 'lib/addr', 'lib/sys'],
   'lib/runtime': ['lib/core', 'lib/cni', 'lib/invoke', 'lib/sys'],
-  'lib/ipam': ['lib/cni', 'lib/invoke', 'lib/host-local', 'lib/undo'],
+  'lib/ipam': ['lib/cni', 'lib/addr', 'lib/invoke', 'lib/host-local', 'lib/undo'],
   'lib/link': ['lib/netlink', 'lib/netns', 'lib/addr', 'lib/sys', 'lib/cni'],
 };
 

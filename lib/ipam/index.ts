@@ -4,3 +4,4 @@
  */
 export { ipamClient, isOurHostLocal, startIpamAdd } from './client.ts';
 export type { IpamClient } from './client.ts';
+export { heldAddresses } from './held-addresses.ts';

@@ -11,3 +11,5 @@ export { normalizeSysctlName, readSysctl, sysctlPath, writeSysctl } from './sysc
 export { currentNetnsIdentity, isSameNetns, netnsIdentity } from './identity.ts';
 export type { NetnsIdentity } from './identity.ts';
 export { openContainerNetns, openContainerNetnsForDel } from './container.ts';
+export { openNamespaces } from './attachment-namespaces.ts';
+export type { Namespaces } from './attachment-namespaces.ts';

@@ -8,7 +8,7 @@ import { startFirewall } from './apply-firewall.ts';
 import { applyLinks } from './apply-links.ts';
 import { parseAttachmentSettings, parseBridgeConfig } from './config.ts';
 import { planL3 } from './l3-plan.ts';
-import { openNamespaces } from './namespaces.ts';
+import { openNamespaces } from '../../lib/netns/index.ts';
 import { planBridge } from './plan.ts';
 import { buildResult } from './result.ts';
 

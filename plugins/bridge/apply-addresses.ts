@@ -1,7 +1,7 @@
 import { type Link, configureInterface, enableForwarding, ensureGateway, ensureVlanGateway } from '../../lib/link/index.ts';
 import type { AttachedLinks } from './apply-links.ts';
 import type { L3Plan } from './l3-plan.ts';
-import type { Namespaces } from './namespaces.ts';
+import type { Namespaces } from '../../lib/netns/index.ts';
 import type { BridgePlan } from './plan.ts';
 
 /**

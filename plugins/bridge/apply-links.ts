@@ -1,7 +1,7 @@
 import { CniError, ErrorCode } from '../../lib/cni/index.ts';
 import { type Link, attachPort, createContainerVeth, deleteLink, ensureBridge, getLink, setLink } from '../../lib/link/index.ts';
 import type { UndoStack } from '../../lib/undo.ts';
-import type { Namespaces } from './namespaces.ts';
+import type { Namespaces } from '../../lib/netns/index.ts';
 import type { BridgePlan } from './plan.ts';
 
 /** The links an attachment consists of. */

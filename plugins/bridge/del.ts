@@ -3,7 +3,7 @@ import { backendsInUse, macSpoofCheck, masquerade, systemRunner, teardownEveryBa
 import { ipamClient } from '../../lib/ipam/index.ts';
 import { type ContainerInterface, deleteLink, findContainerInterface } from '../../lib/link/index.ts';
 import { parseBridgeConfig } from './config.ts';
-import { masqAddressesForDel } from './l3-plan.ts';
+import { heldAddresses } from '../../lib/ipam/index.ts';
 
 /**
  * DEL: remove the container interface, the masquerade rules, the MAC spoof check and the IPAM
@@ -25,7 +25,7 @@ export async function del(req: AttachmentRequest): Promise<void> {
     lookupError = e; // e.g. CNI_NETNS is not a netns: still release the address and the rules
   }
   try {
-    const ips = masqAddressesForDel(found?.addresses ?? [], req.config);
+    const ips = heldAddresses(found?.addresses ?? [], req.config);
     const spec = { network: cfg.network, containerId: req.containerId, ifname: req.ifname, ips };
     const masq = cfg.ipMasq && cfg.ipamType ? startStep(() => teardownEveryBackend(backendsInUse(masquerade, runner), spec)) : undefined;
     const spoof = cfg.macspoofchk ? startStep(() => teardownEveryBackend(backendsInUse(macSpoofCheck, runner), req)) : undefined;

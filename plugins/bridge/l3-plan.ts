@@ -42,31 +42,6 @@ export function subnetOf(cidr: Cidr): string {
 }
 
 /**
- * The addresses whose masquerade rules a DEL removes: those still on the interface, else the
- * prevResult's. Unreadable ones are skipped (they cannot have rules of ours), and an
- * unreadable prevResult gives none: the backends then find the rules by owner.
- */
-export function masqAddressesForDel(onInterface: readonly string[], config: NetConf): MasqAddress[] {
-  let addresses = onInterface;
-  if (!addresses.length) {
-    try {
-      addresses = (parsePrevResult(config)?.ips ?? []).map((i) => i.address);
-    } catch {
-      addresses = [];
-    }
-  }
-  const out: MasqAddress[] = [];
-  for (const a of addresses) {
-    try {
-      out.push(parseCidr(a));
-    } catch {
-      // skipped, see above
-    }
-  }
-  return out;
-}
-
-/**
  * Turns an IPAM result into the container's addresses and routes and the bridge's gateways:
  * every address is attached to the container interface; with isGateway an address without a
  * gateway gets the subnet's first address; with isDefaultGateway a default route via the

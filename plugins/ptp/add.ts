@@ -5,7 +5,7 @@ import { getLink, ifnameTaken } from '../../lib/link/index.ts';
 import { UndoStack } from '../../lib/undo.ts';
 import { applyAddresses, applyVeth } from './apply.ts';
 import { parsePtpConfig } from './config.ts';
-import { openNamespaces } from './namespaces.ts';
+import { openNamespaces } from '../../lib/netns/index.ts';
 import { planAddresses, planPtp } from './plan.ts';
 import { buildResult } from './result.ts';
 

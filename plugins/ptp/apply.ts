@@ -12,7 +12,7 @@ import {
   trySysctl,
 } from '../../lib/link/index.ts';
 import type { UndoStack } from '../../lib/undo.ts';
-import type { Namespaces } from './namespaces.ts';
+import type { Namespaces } from '../../lib/netns/index.ts';
 import type { AddressPlan, PtpPlan } from './plan.ts';
 
 /** The two ends of the attachment's veth pair. */

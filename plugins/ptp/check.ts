@@ -4,7 +4,7 @@ import { masquerade, selectBackend, systemRunner } from '../../lib/firewall/inde
 import { ipamClient } from '../../lib/ipam/index.ts';
 import { getLink, listAddresses, listRoutes } from '../../lib/link/index.ts';
 import { parsePtpConfig } from './config.ts';
-import { openNamespaces } from './namespaces.ts';
+import { openNamespaces } from '../../lib/netns/index.ts';
 import { type ObservedAttachment, firstMismatch } from './verify.ts';
 
 /**

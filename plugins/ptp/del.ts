@@ -3,7 +3,7 @@ import { backendsInUse, masquerade, systemRunner, teardownEveryBackend } from '.
 import { ipamClient } from '../../lib/ipam/index.ts';
 import { type ContainerInterface, deleteLink, findContainerInterface } from '../../lib/link/index.ts';
 import { parsePtpConfig } from './config.ts';
-import { masqAddressesForDel } from './plan.ts';
+import { heldAddresses } from '../../lib/ipam/index.ts';
 
 /**
  * DEL: remove the container interface (its host end, the peer addresses and the host routes
@@ -24,7 +24,7 @@ export async function del(req: AttachmentRequest): Promise<void> {
     lookupError = e; // e.g. CNI_NETNS is not a netns: still release the address and the rules
   }
   try {
-    const ips = masqAddressesForDel(found?.addresses ?? [], req.config);
+    const ips = heldAddresses(found?.addresses ?? [], req.config);
     const spec = { network: cfg.network, containerId: req.containerId, ifname: req.ifname, ips };
     const masq = cfg.ipMasq ? startStep(() => teardownEveryBackend(backendsInUse(masquerade, runner), spec)) : undefined;
     const own = found;

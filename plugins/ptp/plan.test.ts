@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type ConfigRequest, CniError } from '../../lib/cni/index.ts';
 import { parsePtpConfig } from './config.ts';
-import { masqAddressesForDel, planAddresses, planPtp } from './plan.ts';
+import { planAddresses, planPtp } from './plan.ts';
 
 function req(extra: Record<string, unknown>): ConfigRequest {
   const config = { cniVersion: '1.1.0', name: 'net', type: 'ptp', ipam: { type: 'host-local' }, ...extra };
@@ -99,16 +99,5 @@ describe('planAddresses', () => {
   it('fails when IPAM gives no address, or an address without a gateway', () => {
     expect(codeOf(() => planAddresses('static', { cniVersion: '1.1.0', ips: [] }))?.msg).toBe('IPAM plugin "static" returned missing IP config');
     expect(codeOf(() => planAddresses('static', { cniVersion: '1.1.0', ips: [{ address: '10.0.0.5/24' }] }))).toEqual({ code: 7, msg: 'IPAM plugin "static" returned 10.0.0.5/24 without a gateway' });
-  });
-});
-
-describe('masqAddressesForDel', () => {
-  it('prefers the addresses on the interface, else prevResult; a prevResult that does not decode gives none (DEL then goes by owner)', () => {
-    const config = { cniVersion: '1.1.0', name: 'n', type: 'ptp', prevResult: { cniVersion: '1.1.0', ips: [{ address: '10.1.0.7/16' }] } };
-    expect(masqAddressesForDel(['10.1.0.5/16', 'junk'], config).map((m) => m.prefix)).toEqual([16]);
-    expect(masqAddressesForDel([], config).map((m) => m.prefix)).toEqual([16]);
-    const junk = { ...config, prevResult: { cniVersion: '1.1.0', ips: [{ address: '10.1.0.7/16' }, { address: 'junk' }] } };
-    expect(masqAddressesForDel([], junk)).toEqual([]);
-    expect(masqAddressesForDel([], { cniVersion: '1.1.0', name: 'n', type: 'ptp' })).toEqual([]);
   });
 });

@@ -106,27 +106,3 @@ function interfaceRoute(r: Route, ips: readonly IpConfig[]): InterfaceRoute {
   };
 }
 
-/**
- * The addresses whose masquerade rules a DEL removes: those still on the interface, else the
- * prevResult's. Unreadable ones are skipped (they cannot have rules of ours), and an
- * unreadable prevResult gives none: the backends then find the rules by owner.
- */
-export function masqAddressesForDel(onInterface: readonly string[], config: NetConf): MasqAddress[] {
-  let addresses = onInterface;
-  if (!addresses.length) {
-    try {
-      addresses = (parsePrevResult(config)?.ips ?? []).map((i) => i.address);
-    } catch {
-      addresses = [];
-    }
-  }
-  const out: MasqAddress[] = [];
-  for (const a of addresses) {
-    try {
-      out.push(parseCidr(a));
-    } catch {
-      // skipped, see above
-    }
-  }
-  return out;
-}

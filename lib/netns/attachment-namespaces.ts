@@ -1,5 +1,9 @@
-import { NetlinkSocket } from '../../lib/link/index.ts';
-import { type Netns, openContainerNetns, openCurrentNetns, routeSocketIn } from '../../lib/netns/index.ts';
+// What an interface plugin (bridge, ptp) works in: the host side and the pod side, each with
+// a route socket, opened together and closed together in reverse order.
+import { NetlinkSocket } from '../netlink/index.ts';
+import { openContainerNetns } from './container.ts';
+import { type Netns, openCurrentNetns } from './netns.ts';
+import { routeSocketIn } from './with-netns.ts';
 
 /** The two sides of an attachment: the host (this process's netns) and the container. */
 export interface Namespaces {
