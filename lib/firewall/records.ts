@@ -30,7 +30,8 @@ export function writeRecord(stateDir: string, owner: Owner, json: string, report
   // stateDir itself may be a link the admin made; the network's directory is ours alone
   ensurePrivateDir(join(stateDir, owner.network));
   const kind = entryKind(target);
-  if (kind !== 'missing' && kind !== 'file') report(`${target} is a ${kind} where a state file was expected; replacing the ${kind} itself, not following it`);
+  // a directory there fails the rename below, which says so
+  if (kind !== 'missing' && kind !== 'file' && kind !== 'directory') report(`${target} is a ${kind} where a state file was expected; replacing the ${kind} itself, not following it`);
   replaceStateFile(target, json);
 }
 
