@@ -38,7 +38,7 @@ afterAll(() => {
 /** Forces every place a plugin writes into the test's temporary directory, whatever the mutation left. */
 function contained(config: unknown): unknown {
   if (typeof config !== 'object' || config === null || Array.isArray(config)) return config;
-  // portmap's stateDir and tuning's dataDir: whatever the mutation, state goes to the temporary directory
+  // portmap's and firewall's stateDir, tuning's dataDir: whatever the mutation, state goes to the temporary directory
   const c: Record<string, unknown> = { ...(config as Record<string, unknown>), stateDir: join(dir, 'portmap'), dataDir: join(dir, 'tuning') };
   if (typeof c.ipam === 'object' && c.ipam !== null && !Array.isArray(c.ipam)) c.ipam = { ...(c.ipam as object), dataDir: join(dir, 'ipam') };
   return c;

@@ -16,7 +16,7 @@ import { withoutEmptyDns } from './loopback.ts';
 
 /** A network list holding only firewall (the prevResult stands in for an interface plugin). */
 export function firewallNetwork(ctx: CheckContext, extra: Record<string, unknown> = {}, side: Side = 'plugins', version: SpecVersion = ctx.version): Network {
-  return { name: 'conformance-net', cniVersion: version, plugins: [{ conf: firewallConf(extra), binary: ctx.bin('firewall', side) }] };
+  return { name: 'conformance-net', cniVersion: version, plugins: [{ conf: firewallConf(ctx, extra), binary: ctx.bin('firewall', side) }] };
 }
 
 /** A hand-made pod with its attachment and the result an interface plugin would have printed. */

@@ -46,9 +46,13 @@ export function portmapConf(ctx: CheckContext): Record<string, unknown> {
   return { type: 'portmap', capabilities: { portMappings: true }, stateDir: join(dirname(ctx.dataDir), 'portmap-state') };
 }
 
-/** The firewall plugin object: the iptables backend, which every implementation has (Go: no nftables). */
-export function firewallConf(extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { type: 'firewall', backend: 'iptables', ...extra };
+/**
+ * The firewall plugin object: the iptables backend, which every implementation has (Go: no
+ * nftables). `stateDir` keeps an implementation that records its rules on disk (ours) inside
+ * the check's temporary directory, as portmapConf does; plugins that do not know it ignore it.
+ */
+export function firewallConf(ctx: CheckContext, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { type: 'firewall', backend: 'iptables', stateDir: join(ctx.tmp, 'firewall-state'), ...extra };
 }
 
 /** The tuning plugin object, its backups kept in the check's temporary directory. */

@@ -41,7 +41,7 @@ function podmanChain(bridge: Side, meta: Side): Check {
         cniVersion: ctx.version,
         plugins: [
           { conf: bridgeConf(ctx), binary: bridgeBin, cniPath: dirname(bridgeBin) },
-          { conf: firewallConf(), binary: ctx.bin('firewall', meta) },
+          { conf: firewallConf(ctx), binary: ctx.bin('firewall', meta) },
           { conf: tuningConf(ctx, { capabilities: { mac: true }, mtu: 1400 }), binary: ctx.bin('tuning', meta) },
         ],
       };

@@ -24,7 +24,7 @@ export function minimalConf(ctx: CheckContext, plugin: PluginName, version: stri
     case 'portmap':
       return { ...base, ...portmapConf(ctx), runtimeConfig: portMappings(18080), ...prev };
     case 'firewall':
-      return { ...base, ...firewallConf(), ...prev };
+      return { ...base, ...firewallConf(ctx), ...prev };
     case 'tuning':
       return { ...base, ...tuningConf(ctx, { mtu: 1400 }), ...prev };
     case 'ptp':

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { type AttachmentRequest, type ConfigRequest, isCniError, parseCniArgs } from '../../lib/cni/index.ts';
 import { parseFirewallConfig, requirePrevResult } from './config.ts';
-import { planForward, planTeardown } from './plan.ts';
+import { planForward, planGcTeardowns, planTeardown } from './plan.ts';
+import { ipToString, parseIp } from '../../lib/addr/index.ts';
 
 function req(extra: Record<string, unknown>): AttachmentRequest {
   const config = { cniVersion: '0.4.0', name: 'podman', type: 'firewall', ...extra };
@@ -34,7 +35,9 @@ describe('parseFirewallConfig', () => {
       adminChain: 'CNI-ADMIN',
       firewalldZone: 'trusted',
       ingressPolicy: 'open',
+      stateDir: '/run/cni-ts/firewall',
     });
+    expect(parseFirewallConfig(req({ stateDir: '/tmp/fw' })).stateDir).toBe('/tmp/fw');
   });
 
   it.each([
@@ -99,5 +102,29 @@ describe('planForward', () => {
     const spec = planTeardown(parseFirewallConfig(r), r, undefined);
     expect(spec.ips).toEqual([]);
     expect(spec.isolation).toBeUndefined();
+  });
+
+  it('planTeardown takes prevResult\'s addresses over the recorded ones, and the recorded ones without prevResult', () => {
+    const r = req({});
+    const cfg = parseFirewallConfig(r);
+    const recorded = [parseIp('10.89.0.9')];
+    expect(planTeardown(cfg, r, PREV, recorded).ips.map(ipToString)).toEqual(['10.89.0.5', 'fd00::5']);
+    expect(planTeardown(cfg, r, undefined, recorded).ips.map(ipToString)).toEqual(['10.89.0.9']);
+  });
+
+  it('planGcTeardowns: iptables records of invalid attachments, without an address a valid attachment recorded', () => {
+    const cfg = parseFirewallConfig(req({}));
+    const owner = (containerId: string) => ({ network: 'podman', containerId, ifname: 'eth0' });
+    const specs = planGcTeardowns(cfg, {
+      stale: [
+        { owner: owner('a'), record: { backend: 'iptables', ips: [parseIp('10.89.0.7'), parseIp('10.89.0.8')] } },
+        { owner: owner('b'), record: { backend: 'nftables', ips: [parseIp('10.89.0.9')] } },
+        { owner: owner('c'), record: undefined },
+        { owner: owner('d'), record: { backend: 'iptables', ips: [parseIp('10.89.0.8')] } },
+      ],
+      addressesInUse: new Set(['10.89.0.8']),
+    });
+    expect(specs.map((s) => [s.containerId, s.ips.map(ipToString)])).toEqual([['a', ['10.89.0.7']]]);
+    expect(specs[0]).toMatchObject({ network: 'podman', ifname: 'eth0', adminChain: 'CNI-ADMIN' });
   });
 });

@@ -12,7 +12,12 @@ export interface FirewallConfig {
   readonly adminChain: string;
   readonly firewalldZone: string;
   readonly ingressPolicy: IngressPolicy;
+  /** Where ADD records the addresses it gave rules to, for a DEL without prevResult and for GC (our addition). */
+  readonly stateDir: string;
 }
+
+/** tmpfs: firewall rules vanish at reboot, and so must the record of them. */
+export const DEFAULT_STATE_DIR = '/run/cni-ts/firewall';
 
 /**
  * A chain name both iptables (at most 28 characters) and nft (an identifier) accept, and not
@@ -35,6 +40,7 @@ export function parseFirewallConfig(req: ConfigRequest): FirewallConfig {
     adminChain,
     firewalldZone: c.firewalldZone || 'trusted',
     ingressPolicy: c.ingressPolicy || 'open',
+    stateDir: c.stateDir || DEFAULT_STATE_DIR,
   };
 }
 

@@ -1,3 +1,5 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRoot } from '../../lib/testing/index.ts';
 import { type FirewallEnv, type TestPod, createFirewallEnv } from './test-env.ts';
@@ -82,11 +84,15 @@ describe.skipIf(!isRoot())('firewall (iptables): forwarding with a DROP policy, 
     expect(env.reaches(a2, b1.ip)).toBe(false); // the DROP policy again
   });
 
-  it('DEL without prevResult succeeds and changes nothing (the rules name only addresses)', async () => {
+  it('DEL without prevResult removes the recorded addresses\' rules; without a record it succeeds and changes nothing (the rules name only addresses)', async () => {
     const add = await env.firewall('ADD', a1, env.conf(a1, { backend: 'iptables' }));
     expect(add.code).toBe(0);
     const del = await env.firewall('DEL', a1, env.conf(a1, { backend: 'iptables' }, false));
     expect(del.code, del.stdout).toBe(0);
+    expect(hasAddress(env.filterLines(), a1.ip)).toBe(false);
+    expect((await env.firewall('ADD', a1, env.conf(a1, { backend: 'iptables' }))).code).toBe(0);
+    rmSync(join(env.stateDir, a1.net.name, `${a1.containerId}:eth0`)); // as after a lost stateDir, or a Go ADD
+    expect((await env.firewall('DEL', a1, env.conf(a1, { backend: 'iptables' }, false))).code).toBe(0);
     expect(hasAddress(env.filterLines(), a1.ip)).toBe(true);
     expect((await env.firewall('DEL', a1, env.conf(a1))).code).toBe(0);
     expect(hasAddress(env.filterLines(), a1.ip)).toBe(false);

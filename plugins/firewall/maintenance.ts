@@ -1,18 +1,24 @@
-import { type ConfigRequest, type GcRequest, runSteps } from '../../lib/cni/index.ts';
+import type { ConfigRequest, GcRequest } from '../../lib/cni/index.ts';
 import { backendsInUse, systemRunner } from '../../lib/firewall/index.ts';
 import { forwardRules } from '../../lib/firewall/forward/index.ts';
+import { collectRules } from './apply.ts';
 import { chooseBackend } from './backend.ts';
 import { parseFirewallConfig } from './config.ts';
+import { planGcTeardowns } from './plan.ts';
+import { recordsForGc } from './state.ts';
 
 /**
- * GC: drop this network's address rules whose attachment is no longer valid. Only nftables
- * rules carry an owner; iptables rules (Go's layout) name an address only and are left.
+ * GC: drop this network's address rules whose attachment is no longer valid, and their
+ * records. nftables rules carry their owner; iptables rules (Go's layout) name an address
+ * only, so they are found through the records ADD wrote (a Go ADD's rules stay).
  */
 export async function gc(req: GcRequest): Promise<void> {
   const valid = req.validAttachments;
   if (!valid) return;
   const cfg = parseFirewallConfig(req);
-  await runSteps('firewall GC', backendsInUse(forwardRules, systemRunner()).map((b) => [`${b.name} GC`, () => b.gc(cfg.network, valid)] as const));
+  const records = recordsForGc(cfg.stateDir, cfg.network, valid);
+  const stale = records.stale.map((r) => r.owner);
+  await collectRules(backendsInUse(forwardRules, systemRunner()), cfg.network, valid, planGcTeardowns(cfg, records), stale, cfg.stateDir);
 }
 
 /** STATUS: an ADD needs a usable backend (code 50 otherwise, and always for firewalld). */

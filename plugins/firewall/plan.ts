@@ -1,8 +1,9 @@
-import { parseCidr } from '../../lib/addr/index.ts';
+import { type Ip, ipToString, parseCidr } from '../../lib/addr/index.ts';
 import { CniError, ErrorCode, type Result } from '../../lib/cni/index.ts';
 import type { Attachment } from '../../lib/core/index.ts';
 import type { BridgeIsolation, ForwardSpec } from '../../lib/firewall/forward/index.ts';
 import type { FirewallConfig } from './config.ts';
+import type { GcRecords } from './state.ts';
 
 // Pure: what the firewall plugin installs for one attachment, from its config, the request
 // and the previous result. Nothing here touches the host.
@@ -61,15 +62,29 @@ export function planForward(cfg: FirewallConfig, attachment: Attachment, prev: R
 }
 
 /**
- * What DEL removes: the address rules of prevResult's addresses (without prevResult, only
- * rules that carry their owner: nftables). Isolation rules are per bridge and stay, as in Go.
+ * What DEL removes: the address rules of prevResult's addresses, else of the addresses ADD
+ * recorded (else only rules that carry their owner: nftables). Isolation rules are per bridge
+ * and stay, as in Go.
  */
-export function planTeardown(cfg: FirewallConfig, attachment: Attachment, prev: Result | undefined): ForwardSpec {
+export function planTeardown(cfg: FirewallConfig, attachment: Attachment, prev: Result | undefined, recorded: readonly Ip[] = []): ForwardSpec {
   return {
     network: cfg.network,
     containerId: attachment.containerId,
     ifname: attachment.ifname,
-    ips: podAddresses(prev, false),
+    ips: prev ? podAddresses(prev, false) : recorded,
     adminChain: cfg.adminChain,
   };
+}
+
+/**
+ * What GC removes with iptables (whose rules name no owner): the recorded addresses of the
+ * invalid attachments whose ADD used iptables, but never one a valid attachment also recorded
+ * (an address reused by a live pod keeps its rules).
+ */
+export function planGcTeardowns(cfg: FirewallConfig, records: GcRecords): ForwardSpec[] {
+  return records.stale.flatMap(({ owner, record }) => {
+    if (record?.backend !== 'iptables') return [];
+    const ips = record.ips.filter((ip) => !records.addressesInUse.has(ipToString(ip)));
+    return ips.length > 0 ? [planTeardown(cfg, owner, undefined, ips)] : [];
+  });
 }

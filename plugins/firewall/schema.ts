@@ -3,6 +3,7 @@
 // Imported for types only by the plugin, so zod stays out of it (see lib/cni/schema.ts).
 import * as z from 'zod/mini';
 import { netConfKeys, oneOf, record, str } from '../../lib/cni/schema.ts';
+import { DEFAULT_STATE_DIR } from './config.ts';
 
 /** firewall's configuration keys (Go's plugins/meta/firewall, v1.9.x, plus `nftables`). */
 export const firewallSchema = record(
@@ -23,6 +24,9 @@ export const firewallSchema = record(
         ['open', 'same-bridge', 'isolated'],
         'open (default): no isolation; same-bridge: pods on other isolated bridges cannot reach the pod; isolated: nor can pods on its own bridge.',
       ),
+    ),
+    stateDir: z.optional(
+      str(`Where ADD records the pod addresses it gave rules to, so that DEL without prevResult (spec below 0.4.0) and GC find iptables rules (default ${DEFAULT_STATE_DIR}).`),
     ),
   },
   'The firewall plugin: lets the pod\'s forwarded traffic through the node\'s FORWARD chain, optionally isolating bridges (chained after bridge).',

@@ -43,6 +43,8 @@ export interface FirewallEnv {
   pod(net: TestNet, containerId: string, version?: string): Promise<TestPod>;
   /** The firewall config for `pod` (its bridge result as prevResult unless `prev` is false). */
   conf(pod: TestPod, extra?: Record<string, unknown>, prev?: boolean): Record<string, unknown>;
+  /** The firewall's records (a temporary directory): every run gets it as `stateDir` unless its config names one. */
+  readonly stateDir: string;
   /** Runs a firewall (ours unless `binary`) for `pod` in the node. */
   firewall(command: string, pod: TestPod, config: Record<string, unknown>, binary?: string): Promise<PluginOutcome>;
   /** Whether `from` gets an answer to one ping of `to` (an address). */
@@ -64,6 +66,7 @@ export function createFirewallEnv(purpose: string): FirewallEnv {
   const node = createNamespace(`${purpose}-node`);
   node.exec(['sysctl', '-qw', 'net.ipv4.ip_forward=1']);
   const dataDir = mkdtempSync(join(tmpdir(), 'cnits-fw-data-'));
+  const stateDir = join(dataDir, 'firewall-state');
   const pods: TestNamespace[] = [];
   const run = (binary: string, command: string, pod: TestPod | { ns: TestNamespace; containerId: string }, config: unknown) =>
     runPluginBinary(binary, { command, config, containerId: pod.containerId, netns: pod.ns.path, ifname: 'eth0', path: DIST_BIN, node });
@@ -91,8 +94,9 @@ export function createFirewallEnv(purpose: string): FirewallEnv {
       const version = (pod.result.cniVersion as string | undefined) ?? '1.0.0';
       return { cniVersion: version, name: pod.net.name, type: 'firewall', ...(prev ? { prevResult: pod.result } : {}), ...extra };
     },
+    stateDir,
     firewall(command, pod, config, binary = OUR_FIREWALL) {
-      return run(binary, command, pod, config);
+      return run(binary, command, pod, { stateDir, ...config });
     },
     reaches(from, to) {
       return from.ns.tryExec(['ping', '-c', '1', '-W', '1', to]).code === 0;
