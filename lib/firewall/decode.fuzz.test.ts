@@ -75,6 +75,12 @@ describe('iptables-save lines', () => {
     }, 1000);
   });
 
+  it('a comment holding \\r, U+2028 or U+2029 reads back (found by the property below)', () => {
+    for (const text of ['\r', 'a\u2028b', '\u2029 ']) {
+      expect(parseListedRules(`-A X -s 10.1.0.5/32 -m comment --comment ${saveString(text)} -j MASQUERADE\n`)[0]?.comment).toBe(text);
+    }
+  });
+
   it('a comment quoted by saveString reads back unchanged, next to other arguments', () => {
     const comment = fc.string().filter((s) => !s.includes('\n'));
     checkProperty([comment, fc.stringMatching(/^[A-Z][A-Z0-9-]{0,20}$/)], (text, chain) => {

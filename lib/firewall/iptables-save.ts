@@ -54,7 +54,8 @@ export interface ListedRule {
 export function parseListedRules(listing: string): ListedRule[] {
   const rules: ListedRule[] = [];
   for (const line of listing.split('\n')) {
-    const m = /^-A (\S+) (.*)$/.exec(line.trimEnd());
+    // dotAll: a quoted comment may hold \r, U+2028 or U+2029, which `.` does not match otherwise
+    const m = /^-A (\S+) (.*)$/s.exec(line.trimEnd());
     if (!m) continue;
     const chain = m[1] as string;
     const spec = m[2] as string;
