@@ -7,7 +7,7 @@ describe('plugin type names (issue 17)', () => {
     expect(() => validateIpamType(t)).not.toThrow();
   });
 
-  it.each(['', '/bin/sh', 'a/b', '../host-local', '..', '.', 'host-local\0x', 'host local', 'host-local\n', 'a;rm -rf /', '$(id)', '`id`', 'a|b', 'a&b', '-x', 'x'.repeat(256)])(
+  it.each(['', '/bin/sh', 'a/b', '../host-local', '..', 'x..', 'a..b', '.', 'host-local\0x', 'host local', 'host-local\n', 'a;rm -rf /', '$(id)', '`id`', 'a|b', 'a&b', '-x', 'x'.repeat(256)])(
     'refuses %j with code 7 naming the key and the value',
     (t) => {
       expect(pluginTypeProblem(t)).toBeTypeOf('string');

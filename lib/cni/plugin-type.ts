@@ -14,6 +14,9 @@ export function pluginTypeProblem(type: string): string | undefined {
   if (type === '') return 'it is empty';
   if (Buffer.byteLength(type) > MAX_TYPE_BYTES) return `it is longer than ${MAX_TYPE_BYTES} bytes`;
   if (type.includes('/')) return 'it must be a plugin name, not a path: it must not contain "/"';
+  // a name can never start with "." here, but "x.." would still read as a traversal in any
+  // message or path it reaches: refused as the character class alone would not
+  if (type.includes('..')) return 'it must be a plugin name: it must not contain ".."';
   if (!PLUGIN_TYPE.test(type)) {
     return 'it must be a plugin name: a letter or digit, then letters, digits, ".", "_", "+" or "-" (no "..", NUL, whitespace or shell characters)';
   }
