@@ -22,6 +22,7 @@ function localize(text: string, state: string, tag: string): unknown {
     if (p.ipam?.type === 'host-local') p.ipam.dataDir = join(state, 'ipam');
     if (p.type === 'portmap') p.stateDir = join(state, 'portmap');
     if (p.type === 'tuning') p.dataDir = join(state, 'tuning');
+    if (p.type === 'firewall') p.stateDir = join(state, 'firewall');
   }
   return conf;
 }

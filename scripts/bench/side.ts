@@ -53,7 +53,7 @@ export class Side {
   readonly runtime: CniRuntime;
   /** The same, with every plugin run under /usr/bin/time for its peak RSS. */
   readonly rssRuntime: CniRuntime;
-  readonly dirs: { readonly ipam: string; readonly cache: string; readonly portmapState: string; readonly tuningData: string; readonly rssCache: string };
+  readonly dirs: { readonly ipam: string; readonly cache: string; readonly portmapState: string; readonly firewallState: string; readonly tuningData: string; readonly rssCache: string };
   /** The pod networks, as a CRI runtime has them. */
   readonly lo: NetworkConfigList;
   readonly podnet: NetworkConfigList;
@@ -83,7 +83,7 @@ export class Side {
     this.#id = id;
     this.node = openNetns(`/run/netns/${setup.nodeNs}`);
     const base = join(state, setup.name);
-    this.dirs = { ipam: join(base, 'ipam'), cache: join(base, 'cache'), portmapState: join(base, 'portmap'), tuningData: join(base, 'tuning'), rssCache: join(base, 'cache-rss') };
+    this.dirs = { ipam: join(base, 'ipam'), cache: join(base, 'cache'), portmapState: join(base, 'portmap'), firewallState: join(base, 'firewall'), tuningData: join(base, 'tuning'), rssCache: join(base, 'cache-rss') };
     const scratch = join(base, 'rss');
     for (const d of [...Object.values(this.dirs), scratch]) mkdirSync(d, { recursive: true });
     const o = OCTETS[setup.name];
@@ -125,7 +125,7 @@ export class Side {
         bridge(`cnitst-${s}`, o.bridge + 20),
         { type: 'tuning', mtu: 1400, sysctl: { 'net.ipv4.conf.eth0.arp_filter': '1' }, dataDir: this.dirs.tuningData },
       ]),
-      firewall: list(`benchfw-${s}`, [bridge(`cnitsf-${s}`, o.bridge + 30), { type: 'firewall', backend: 'iptables' }]),
+      firewall: list(`benchfw-${s}`, [bridge(`cnitsf-${s}`, o.bridge + 30), { type: 'firewall', backend: 'iptables', stateDir: this.dirs.firewallState }]),
       bandwidth: list(`benchbw-${s}`, [bridge(`cnitsw-${s}`, o.bridge + 40), { type: 'bandwidth', capabilities: { bandwidth: true } }]),
     };
   }
