@@ -11,6 +11,7 @@ import {
   parseCidr,
   parseIp,
   prefixMask,
+  subnetOf,
 } from './index.ts';
 
 describe('parseCidr', () => {
@@ -73,5 +74,12 @@ describe('containment and sizes', () => {
     expect(prefixMask(6, 128)).toBe((1n << 128n) - 1n);
     expect(addressCount(parseCidr('10.0.0.0/16'))).toBe(65536n);
     expect(addressCount(parseCidr('2001:db8::/64'))).toBe(1n << 64n);
+  });
+});
+
+describe('subnetOf', () => {
+  it('clears the host bits and keeps the prefix', () => {
+    expect(subnetOf(parseCidr('10.1.0.5/16'))).toBe('10.1.0.0/16');
+    expect(subnetOf(parseCidr('fd00::5/64'))).toBe('fd00::/64');
   });
 });

@@ -57,6 +57,11 @@ export function networkAddress(cidr: Cidr): Ip {
   return { family: cidr.ip.family, value: cidr.ip.value & prefixMask(cidr.ip.family, cidr.prefix) };
 }
 
+/** The prefix with host bits cleared, as text: `10.1.0.5/16` gives `10.1.0.0/16`. */
+export function subnetOf(cidr: Cidr): string {
+  return cidrToString({ ip: networkAddress(cidr), prefix: cidr.prefix });
+}
+
 /** The last address of the prefix (host bits set): the broadcast address for IPv4. */
 export function lastAddress(cidr: Cidr): Ip {
   return { family: cidr.ip.family, value: cidr.ip.value | ((1n << hostBits(cidr)) - 1n) };

@@ -26,4 +26,5 @@ export {
   networkAddress,
   parseCidr,
   prefixMask,
+  subnetOf,
 } from './cidr.ts';

@@ -1,6 +1,6 @@
 export { type CniArgs, parseCniArgs, validateContainerId, validateIfname, validateNetworkName } from './args.ts';
 export { type ResultFamily, convertResult, familyOf, toCurrentResult } from './convert.ts';
-export { parsePrevResult } from './prev-result.ts';
+export { parsePrevResult, readablePrevResult, requirePrevResult } from './prev-result.ts';
 export { type CniErrorJson, CniError, ErrorCode, type ErrorCodeValue, invalidConfig, isCniError } from './errors.ts';
 export {
   type AttachmentRequest,

@@ -157,3 +157,23 @@ export function parsePrevResult(config: Record<string, unknown>): Result | undef
   for (const key of ['interfaces', 'ips', 'routes'] as const) if (cleaned[key] === null) delete cleaned[key]; // null counts as absent, as Go reads it
   return convertResult(cleaned as unknown as AnyResult, '1.1.0') as Result;
 }
+
+/**
+ * prevResult for a chained plugin's ADD or CHECK, which cannot work without one.
+ * @throws CniError code 7 with the plugin's own message (Go's wording) when it is absent,
+ *   and whatever {@link parsePrevResult} throws.
+ */
+export function requirePrevResult(config: Record<string, unknown>, missing: { readonly msg: string; readonly details: string }): Result {
+  const prev = parsePrevResult(config);
+  if (!prev) throw new CniError(ErrorCode.InvalidConfig, missing.msg, missing.details);
+  return prev;
+}
+
+/** prevResult if it is there and readable, else undefined: a DEL must clean up even after a broken one. */
+export function readablePrevResult(config: Record<string, unknown>): Result | undefined {
+  try {
+    return parsePrevResult(config);
+  } catch {
+    return undefined;
+  }
+}

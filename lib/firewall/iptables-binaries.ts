@@ -25,3 +25,16 @@ const BARE_NAMES: IptablesBinaries = {
 export function iptablesBinaries(given: Partial<IptablesBinaries> = {}): IptablesBinaries {
   return { ...BARE_NAMES, ...given };
 }
+
+/**
+ * The executables a recipe found: iptables and iptables-restore are required (the recipe's
+ * tools), IPv6's are optional, so a missing ip6tables fails only an IPv6 ADD, by name.
+ */
+export function foundIptablesBinaries(find: (name: string) => string | undefined): Partial<IptablesBinaries> {
+  return {
+    iptables: find('iptables') as string,
+    iptablesRestore: find('iptables-restore') as string,
+    ip6tables: find('ip6tables') ?? 'ip6tables',
+    ip6tablesRestore: find('ip6tables-restore') ?? 'ip6tables-restore',
+  };
+}

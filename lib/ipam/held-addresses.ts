@@ -1,5 +1,5 @@
 import { type Cidr, parseCidr } from '../addr/index.ts';
-import { type NetConf, parsePrevResult } from '../cni/index.ts';
+import { type NetConf, readablePrevResult } from '../cni/index.ts';
 
 /**
  * The addresses a DEL cleans up after (their masquerade rules, their firewall state): those
@@ -9,13 +9,7 @@ import { type NetConf, parsePrevResult } from '../cni/index.ts';
  */
 export function heldAddresses(onInterface: readonly string[], config: NetConf): Cidr[] {
   let addresses = onInterface;
-  if (!addresses.length) {
-    try {
-      addresses = (parsePrevResult(config)?.ips ?? []).map((i) => i.address);
-    } catch {
-      addresses = [];
-    }
-  }
+  if (!addresses.length) addresses = (readablePrevResult(config)?.ips ?? []).map((i) => i.address);
   const out: Cidr[] = [];
   for (const a of addresses) {
     try {

@@ -1,5 +1,5 @@
 import bandwidthJson from '../../schemas/bandwidth.json' with { type: 'json' };
-import { type AttachmentRequest, CniError, ErrorCode, type Result, parsePrevResult } from '../../lib/cni/index.ts';
+import { type AttachmentRequest, CniError, ErrorCode, type Result, requirePrevResult as requirePrevResultOf } from '../../lib/cni/index.ts';
 import { checkConfig } from '../../lib/cni/json-schema.ts';
 import type { Shape } from './plan.ts';
 import type { BandwidthKeys } from './schema.ts';
@@ -87,7 +87,8 @@ export function parseBandwidthConfig(req: AttachmentRequest): BandwidthConfig {
  * @throws CniError code 7 when bandwidth is not chained after one (Go: "must be called as chained plugin").
  */
 export function requirePrevResult(req: AttachmentRequest): Result {
-  const prev = parsePrevResult(req.config);
-  if (!prev) throw new CniError(ErrorCode.InvalidConfig, 'must be called as chained plugin: prevResult missing', 'bandwidth shapes the host side of a veth: put it after an interface plugin such as bridge or ptp in a conflist');
-  return prev;
+  return requirePrevResultOf(req.config, {
+    msg: 'must be called as chained plugin: prevResult missing',
+    details: 'bandwidth shapes the host side of a veth: put it after an interface plugin such as bridge or ptp in a conflist',
+  });
 }

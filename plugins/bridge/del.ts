@@ -1,9 +1,8 @@
 import { type AttachmentRequest, settleSteps, startStep } from '../../lib/cni/index.ts';
 import { backendsInUse, macSpoofCheck, masquerade, systemRunner, teardownEveryBackend } from '../../lib/firewall/index.ts';
-import { ipamClient } from '../../lib/ipam/index.ts';
+import { heldAddresses, ipamClient } from '../../lib/ipam/index.ts';
 import { type ContainerInterface, deleteLink, findContainerInterface } from '../../lib/link/index.ts';
 import { parseBridgeConfig } from './config.ts';
-import { heldAddresses } from '../../lib/ipam/index.ts';
 
 /**
  * DEL: remove the container interface, the masquerade rules, the MAC spoof check and the IPAM

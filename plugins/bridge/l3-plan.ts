@@ -1,4 +1,4 @@
-import { type Cidr, type Family, ipToString, networkAddress, nextIp, parseCidr, parseIp } from '../../lib/addr/index.ts';
+import { type Family, ipToString, networkAddress, nextIp, parseCidr, parseIp } from '../../lib/addr/index.ts';
 import { CniError, ErrorCode, type IpConfig, type NetConf, type Result, type Route, parsePrevResult } from '../../lib/cni/index.ts';
 import type { MasqAddress } from '../../lib/firewall/index.ts';
 import type { Gateway, InterfaceRoute, InterfaceSettings } from '../../lib/link/index.ts';
@@ -36,10 +36,6 @@ function familyOf(address: string): Family {
   return address.includes(':') ? 6 : 4;
 }
 
-/** The prefix with host bits cleared, as text: `10.1.0.5/16` gives `10.1.0.0/16`. */
-export function subnetOf(cidr: Cidr): string {
-  return `${ipToString(networkAddress(cidr))}/${cidr.prefix}`;
-}
 
 /**
  * Turns an IPAM result into the container's addresses and routes and the bridge's gateways:

@@ -1,8 +1,7 @@
-import { type Cidr, ipToString, parseCidr } from '../../lib/addr/index.ts';
+import { type Cidr, ipToString, parseCidr, subnetOf } from '../../lib/addr/index.ts';
 import type { Interface, Result } from '../../lib/cni/index.ts';
 import type { Address, Link, Route } from '../../lib/link/index.ts';
 import type { BridgeConfig } from './config.ts';
-import { subnetOf } from './l3-plan.ts';
 
 /** What CHECK read from the kernel, on both sides. */
 export interface ObservedAttachment {

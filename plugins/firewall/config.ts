@@ -1,5 +1,5 @@
 import firewallJson from '../../schemas/firewall.json' with { type: 'json' };
-import { type AttachmentRequest, CniError, type ConfigRequest, ErrorCode, type Result, parsePrevResult } from '../../lib/cni/index.ts';
+import { type AttachmentRequest, CniError, type ConfigRequest, type Result, requirePrevResult as requirePrevResultOf, readablePrevResult } from '../../lib/cni/index.ts';
 import { checkConfig, invalidValue } from '../../lib/cni/json-schema.ts';
 import { DEFAULT_ADMIN_CHAIN, type IngressPolicy, RESERVED_CHAINS } from '../../lib/firewall/forward/index.ts';
 import type { FirewallKeys } from './schema.ts';
@@ -49,16 +49,13 @@ export function parseFirewallConfig(req: ConfigRequest): FirewallConfig {
  * @throws CniError code 7 when firewall is not chained after one (Go: "missing prevResult").
  */
 export function requirePrevResult(req: AttachmentRequest): Result {
-  const prev = parsePrevResult(req.config);
-  if (!prev) throw new CniError(ErrorCode.InvalidConfig, 'missing prevResult from earlier plugin', 'firewall is a chained plugin: put it after an interface plugin such as bridge in a conflist');
-  return prev;
+  return requirePrevResultOf(req.config, {
+    msg: 'missing prevResult from earlier plugin',
+    details: 'firewall is a chained plugin: put it after an interface plugin such as bridge in a conflist',
+  });
 }
 
 /** prevResult if it is there and readable: a DEL must clean up even after a broken one. */
 export function optionalPrevResult(req: AttachmentRequest): Result | undefined {
-  try {
-    return parsePrevResult(req.config);
-  } catch {
-    return undefined;
-  }
+  return readablePrevResult(req.config);
 }

@@ -1,5 +1,5 @@
 import portmapJson from '../../schemas/portmap.json' with { type: 'json' };
-import { type AttachmentRequest, CniError, type ConfigRequest, ErrorCode, type Result, parsePrevResult } from '../../lib/cni/index.ts';
+import { type AttachmentRequest, CniError, type ConfigRequest, ErrorCode, type Result, requirePrevResult as requirePrevResultOf, readablePrevResult } from '../../lib/cni/index.ts';
 import { checkConfig, invalidValue } from '../../lib/cni/json-schema.ts';
 import { tryParseIp } from '../../lib/addr/index.ts';
 import type { PortMapping, PortProtocol } from '../../lib/firewall/portmap/index.ts';
@@ -95,16 +95,13 @@ export function parsePortmapConfig(req: ConfigRequest): PortmapConfig {
  * @throws CniError code 7 when portmap is not chained after one.
  */
 export function requirePrevResult(req: AttachmentRequest): Result {
-  const prev = parsePrevResult(req.config);
-  if (!prev) throw new CniError(ErrorCode.InvalidConfig, 'must be called as chained plugin', 'portmap needs prevResult: put it after an interface plugin such as bridge in a conflist');
-  return prev;
+  return requirePrevResultOf(req.config, {
+    msg: 'must be called as chained plugin',
+    details: 'portmap needs prevResult: put it after an interface plugin such as bridge in a conflist',
+  });
 }
 
 /** prevResult if it is there and readable: a DEL must clean up even after a broken one. */
 export function optionalPrevResult(req: AttachmentRequest): Result | undefined {
-  try {
-    return parsePrevResult(req.config);
-  } catch {
-    return undefined;
-  }
+  return readablePrevResult(req.config);
 }

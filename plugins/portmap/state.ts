@@ -1,4 +1,4 @@
-import { ipToString, networkAddress } from '../../lib/addr/index.ts';
+import { ipToString, subnetOf } from '../../lib/addr/index.ts';
 import { CniError, ErrorCode } from '../../lib/cni/index.ts';
 import type { Attachment, Owner } from '../../lib/core/index.ts';
 import type { BackendName } from '../../lib/firewall/index.ts';
@@ -25,7 +25,7 @@ const ADDRESS_KEYS: ReadonlySet<string> = new Set(['containerIPv4', 'containerIP
 function addressToText(key: string, value: unknown): unknown {
   if (!ADDRESS_KEYS.has(key)) return value;
   const a = value as ContainerAddress;
-  return { ip: ipToString(a.ip), subnet: `${ipToString(networkAddress(a))}/${a.prefix}` };
+  return { ip: ipToString(a.ip), subnet: subnetOf(a) };
 }
 
 /**

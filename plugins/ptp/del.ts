@@ -1,9 +1,8 @@
 import { type AttachmentRequest, settleSteps, startStep } from '../../lib/cni/index.ts';
 import { backendsInUse, masquerade, systemRunner, teardownEveryBackend } from '../../lib/firewall/index.ts';
-import { ipamClient } from '../../lib/ipam/index.ts';
+import { heldAddresses, ipamClient } from '../../lib/ipam/index.ts';
 import { type ContainerInterface, deleteLink, findContainerInterface } from '../../lib/link/index.ts';
 import { parsePtpConfig } from './config.ts';
-import { heldAddresses } from '../../lib/ipam/index.ts';
 
 /**
  * DEL: remove the container interface (its host end, the peer addresses and the host routes

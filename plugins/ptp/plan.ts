@@ -1,4 +1,4 @@
-import { type Family, ipToString, networkAddress, parseCidr, parseIp } from '../../lib/addr/index.ts';
+import { type Family, ipToString, parseCidr, parseIp, subnetOf } from '../../lib/addr/index.ts';
 import { CniError, type Dns, ErrorCode, type IpConfig, type NetConf, type Result, type Route, parsePrevResult } from '../../lib/cni/index.ts';
 import type { BackendName, MasqAddress } from '../../lib/firewall/index.ts';
 import type { ContainerVethSettings, InterfaceAddress, InterfaceRoute, InterfaceSettings, PeerAddress } from '../../lib/link/index.ts';
@@ -77,7 +77,7 @@ export function planAddresses(ipamType: string, ipam: Result): AddressPlan {
     }
     const peer = ipToString(parseIp(ip.gateway));
     ips.push({ address: ip.address, gateway: ip.gateway, interface: CONTAINER_IF_INDEX });
-    peers.push({ family: cidr.ip.family, ip: ipToString(cidr.ip), subnet: `${ipToString(networkAddress(cidr))}/${cidr.prefix}`, peer });
+    peers.push({ family: cidr.ip.family, ip: ipToString(cidr.ip), subnet: subnetOf(cidr), peer });
     addresses.push({ ip: ipToString(cidr.ip), prefixLength: cidr.prefix });
     masq.push(cidr);
   }

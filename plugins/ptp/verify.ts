@@ -1,4 +1,4 @@
-import { type Cidr, ipToString, networkAddress, parseCidr, parseIp } from '../../lib/addr/index.ts';
+import { ipToString, parseCidr, parseIp, subnetOf } from '../../lib/addr/index.ts';
 import type { Interface, Result } from '../../lib/cni/index.ts';
 import type { Address, Link, Route } from '../../lib/link/index.ts';
 
@@ -13,9 +13,6 @@ export interface ObservedAttachment {
   readonly hostRoutes: readonly Route[];
 }
 
-function subnetText(c: Cidr): string {
-  return `${ipToString(networkAddress(c))}/${c.prefix}`;
-}
 
 function canonical(ip: string): string {
   return ipToString(parseIp(ip));
@@ -41,11 +38,11 @@ export function firstMismatch(req: { ifname: string; netns: string }, prev: Resu
     const c = parseCidr(ip.address);
     const addr = ipToString(c.ip);
     if (!seen.containerAddresses.some((a) => a.address === addr && a.prefixLen === c.prefix)) return `address ${ip.address} is missing on ${req.ifname}`;
-    const net = subnetText(c);
+    const net = subnetOf(c);
     if (!seen.containerRoutes.some((r) => r.dst === net)) return `the route to ${net} is missing in ${req.netns}`;
   }
   for (const r of prev.routes ?? []) {
-    const dst = subnetText(parseCidr(r.dst));
+    const dst = subnetOf(parseCidr(r.dst));
     const found = seen.containerRoutes.some((x) => x.dst === dst && (!r.gw || (x.gateway !== undefined && x.gateway === canonical(r.gw))));
     if (!found) return `route ${r.dst}${r.gw ? ` via ${r.gw}` : ''} is missing in ${req.netns}`;
   }

@@ -1,5 +1,5 @@
 import tuningJson from '../../schemas/tuning.json' with { type: 'json' };
-import { type AttachmentRequest, CniError, ErrorCode, type Result, parseMac, parsePrevResult } from '../../lib/cni/index.ts';
+import { type AttachmentRequest, CniError, ErrorCode, type Result, parseMac, requirePrevResult as requirePrevResultOf } from '../../lib/cni/index.ts';
 import { checkConfig } from '../../lib/cni/json-schema.ts';
 import type { LinkSetting, LinkSettings } from '../../lib/link/index.ts';
 import { DEFAULT_DATA_DIR } from './backup.ts';
@@ -98,7 +98,8 @@ export function parseDataDir(req: AttachmentRequest): string {
  * @throws CniError code 7 when tuning is not chained after one (Go: "Required prevResult missing").
  */
 export function requirePrevResult(req: AttachmentRequest): Result {
-  const prev = parsePrevResult(req.config);
-  if (!prev) throw new CniError(ErrorCode.InvalidConfig, 'required prevResult missing', 'tuning needs prevResult: put it after an interface plugin such as bridge in a conflist');
-  return prev;
+  return requirePrevResultOf(req.config, {
+    msg: 'required prevResult missing',
+    details: 'tuning needs prevResult: put it after an interface plugin such as bridge in a conflist',
+  });
 }

@@ -1,4 +1,5 @@
 import type { FirewallFeature } from '../backend.ts';
+import { foundIptablesBinaries } from '../iptables-binaries.ts';
 import { iptablesForward } from './iptables-backend.ts';
 import { NFT_FIREWALL_TABLE } from './names.ts';
 import { nftablesForward } from './nft-backend.ts';
@@ -13,16 +14,7 @@ export const forwardRules: FirewallFeature<ForwardSpec> = {
   backends: {
     iptables: {
       tools: ['iptables', 'iptables-restore'],
-      create: (runner, find) =>
-        iptablesForward(runner, {
-          binaries: {
-            iptables: find('iptables') as string,
-            iptablesRestore: find('iptables-restore') as string,
-            // IPv6 is optional: a missing ip6tables fails only an IPv6 ADD, by name
-            ip6tables: find('ip6tables') ?? 'ip6tables',
-            ip6tablesRestore: find('ip6tables-restore') ?? 'ip6tables-restore',
-          },
-        }),
+      create: (runner, find) => iptablesForward(runner, { binaries: foundIptablesBinaries(find) }),
     },
     nftables: {
       tools: ['nft'],

@@ -3,6 +3,7 @@ import { withNetnsMutex } from '../../sys/index.ts';
 import { FirewallCheckError } from '../errors.ts';
 import type { NftListing } from '../nft-json.ts';
 import { parseNftListing } from '../nft-json.ts';
+import { type NftRuleDeletion, deleteListedRules } from '../nft-delete.ts';
 import type { CommandOutput, CommandRunner } from '../runner.ts';
 import { CommandError } from '../runner.ts';
 import { FORWARD_CHAIN, NFT_FIREWALL_TABLE } from './names.ts';
@@ -42,18 +43,8 @@ export function nftablesForward(runner: CommandRunner, options: NftablesForwardO
 
   const apply = (script: string): Promise<CommandOutput> => runner.run([nft, '-f', '-'], { input: script });
 
-  /** Lists, picks handles, deletes them; a second round absorbs a rule deleted concurrently. */
-  async function deleteMatching(pick: (l: NftListing) => number[]): Promise<void> {
-    let last: CommandOutput | undefined;
-    for (let round = 0; round < 2; round++) {
-      const listing = await listChain();
-      const handles = listing ? pick(listing) : [];
-      if (handles.length === 0) return;
-      last = await apply(nftDeleteScript(handles));
-      if (last.exitCode === 0) return;
-    }
-    if (last) throw new CommandError([nft, '-f', '-'], last.exitCode, last.stderr);
-  }
+  const deletion: NftRuleDeletion = { runner, nft, listChain, deleteScript: nftDeleteScript };
+  const deleteMatching = (pick: (l: NftListing) => number[]) => deleteListedRules(deletion, pick);
 
   return {
     name: 'nftables',

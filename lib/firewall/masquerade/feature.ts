@@ -1,4 +1,5 @@
 import type { FirewallFeature } from '../backend.ts';
+import { foundIptablesBinaries } from '../iptables-binaries.ts';
 import { NFT_MASQ_TABLE } from '../names.ts';
 import { iptablesMasquerade } from './iptables-backend.ts';
 import { nftablesMasquerade } from './nft-backend.ts';
@@ -10,16 +11,7 @@ export const masquerade: FirewallFeature<MasqSpec> = {
   backends: {
     iptables: {
       tools: ['iptables', 'iptables-restore'],
-      create: (runner, find) =>
-        iptablesMasquerade(runner, {
-          binaries: {
-            iptables: find('iptables') as string,
-            iptablesRestore: find('iptables-restore') as string,
-            // IPv6 is optional: a missing ip6tables fails only an IPv6 ADD, by name
-            ip6tables: find('ip6tables') ?? 'ip6tables',
-            ip6tablesRestore: find('ip6tables-restore') ?? 'ip6tables-restore',
-          },
-        }),
+      create: (runner, find) => iptablesMasquerade(runner, { binaries: foundIptablesBinaries(find) }),
     },
     nftables: {
       tools: ['nft'],

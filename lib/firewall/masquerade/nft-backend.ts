@@ -8,6 +8,7 @@ import type { MasqSpec, MasqueradeBackend } from './types.ts';
 import { gcHandles, instanceHandles, nftDeleteScript, nftMissing, nftSetupScript } from './nft-plan.ts';
 import type { NftListing } from '../nft-json.ts';
 import { parseNftListing } from '../nft-json.ts';
+import { type NftRuleDeletion, deleteListedRules } from '../nft-delete.ts';
 
 /** Options for nftablesMasquerade. */
 export interface NftablesMasqueradeOptions {
@@ -53,18 +54,8 @@ export function nftablesMasquerade(runner: CommandRunner, options: NftablesMasqu
     return runner.run([nft, '-f', '-'], { input: script });
   }
 
-  /** Lists, picks handles, deletes them; a second round absorbs a rule deleted concurrently. */
-  async function deleteMatching(pick: (l: NftListing) => number[]): Promise<void> {
-    let last: CommandOutput | undefined;
-    for (let round = 0; round < 2; round++) {
-      const listing = await listChain();
-      const handles = listing ? pick(listing) : [];
-      if (handles.length === 0) return;
-      last = await apply(nftDeleteScript(handles));
-      if (last.exitCode === 0) return;
-    }
-    if (last) throw new CommandError([nft, '-f', '-'], last.exitCode, last.stderr);
-  }
+  const deletion: NftRuleDeletion = { runner, nft, listChain, deleteScript: nftDeleteScript };
+  const deleteMatching = (pick: (l: NftListing) => number[]) => deleteListedRules(deletion, pick);
 
   return {
     name: 'nftables',
