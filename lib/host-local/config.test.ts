@@ -71,8 +71,8 @@ describe('parseConfig: ranges', () => {
     [{ ranges: [[{ subnet: '2001:db8::/127' }]] }, {}, '1.1.0', ['ipam.ranges[0][0].subnet', 'too small']],
     [{ subnet: '10.1.0.0/24', rangeStart: '10.2.0.1' }, {}, '1.1.0', ['ipam.rangeStart', '"10.2.0.1"', 'not in network 10.1.0.0/24']],
     [{ subnet: '10.1.0.0/24', rangeEnd: '10.1.1.0' }, {}, '1.1.0', ['ipam.rangeEnd', '"10.1.1.0"']],
-    [{ subnet: '10.1.0.0/24', gateway: '10.2.0.1' }, {}, '1.1.0', ['ipam.gateway', '"10.2.0.1"']],
-    [{ subnet: '10.1.0.0/24', gateway: '2001:db8::1' }, {}, '1.1.0', ['ipam.gateway']],
+    [{ subnet: '10.1.0.0/24', gateway: '2001:db8::1' }, {}, '1.1.0', ['ipam.gateway', '"2001:db8::1"', 'IPv6 address', 'is IPv4']],
+    [{ ranges: [[{ subnet: '2001:db8::/64', gateway: '10.1.0.1' }]] }, {}, '1.1.0', ['ipam.ranges[0][0].gateway', 'IPv4 address']],
     [{ subnet: '10.1.0.0/24', rangeStart: '10.1.0.9', rangeEnd: '10.1.0.5' }, {}, '1.1.0', ['ipam.rangeEnd', '"10.1.0.5"', 'before rangeStart']],
     [{ subnet: '10.1.0.0/24', rangeStart: 'x' }, {}, '1.1.0', ['ipam.rangeStart', '"x"']],
     [{ ranges: [[{ subnet: '10.1.0.0/24' }, { subnet: '2001:db8::/64' }]] }, {}, '1.1.0', ['ipam.ranges[0][1].subnet', 'mixed address families']],
@@ -91,6 +91,13 @@ describe('parseConfig: ranges', () => {
     const err = failure(() => parseConfig(conf(ipam, extra), version));
     expect(err.code).toBe(7);
     for (const n of needles) expect(err.message).toContain(n);
+  });
+
+  it('accepts a gateway outside the subnet as Go does since v0.8.0, with a warning naming it', () => {
+    const c = parseConfig(conf({ ranges: [[{ subnet: '10.1.0.0/24', gateway: '10.2.0.1' }], [{ subnet: '10.3.0.0/24' }]] }), '1.1.0');
+    expect(ipToString(c.rangeSets[0]![0]!.gateway)).toBe('10.2.0.1');
+    expect(c.warnings).toEqual(['host-local: gateway 10.2.0.1 is not in network 10.1.0.0/24; using it as given']);
+    expect(parseConfig(conf({ subnet: '10.1.0.0/24', gateway: '10.1.0.254' }), '1.1.0').warnings).toEqual([]);
   });
 
   it.each([

@@ -3,7 +3,7 @@ import hostLocalJson from '../../schemas/host-local.json' with { type: 'json' };
 import { AddrError, type Ip, cidrToString, ipToString, parseCidr, parseIp, unmapIPv4 } from '../addr/index.ts';
 import { type CniArgs, CniError, ErrorCode, type NetConf, type Route, compareVersions, invalidConfig } from '../cni/index.ts';
 import { type Schema, checkConfig, invalidValue } from '../cni/json-schema.ts';
-import { canonicalizeRange } from './range.ts';
+import { canonicalizeRange, gatewaysOutside } from './range.ts';
 import { type RangeSet, canonicalizeRangeSet, rangeSetFamily, rangeSetToString, rangeSetsOverlap } from './range-set.ts';
 import type { HostLocalIpamKeys, HostLocalRequestKeys } from './schema.ts';
 
@@ -25,6 +25,8 @@ export interface HostLocalConfig extends StoreLocation {
   readonly rangeSets: readonly RangeSet[];
   /** Union of CNI_ARGS IP, args.cni.ips and runtimeConfig.ips, without duplicates. */
   readonly requestedIps: readonly Ip[];
+  /** What was accepted as Go accepts it but looks like a mistake: lines for stderr on ADD. */
+  readonly warnings: readonly string[];
 }
 
 /** Only what locating the store needs (see parseStoreLocation). */
@@ -167,5 +169,6 @@ export function parseConfig(config: NetConf, cniVersion: string, args?: CniArgs)
     routes: parseRoutes(conf.ipam.routes),
     rangeSets: sets.map((s) => s.set),
     requestedIps: parseRequestedIps(conf, args),
+    warnings: gatewaysOutside(sets.flatMap((s) => s.set)),
   };
 }

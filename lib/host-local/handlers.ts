@@ -44,6 +44,7 @@ function toIpConfig(a: Allocation): { address: string; gateway: string } {
 /** ADD: one address per range set, recorded on disk; an abbreviated IPAM result. */
 async function add(req: AttachmentRequest): Promise<Result> {
   const conf = parseConfig(req.config, req.cniVersion, req.args);
+  for (const line of conf.warnings) writeAll(2, `${line}\n`);
   const dns = conf.resolvConf === undefined ? undefined : loadResolvConf(conf.resolvConf);
   let allocations: Allocation[];
   try {

@@ -72,6 +72,26 @@ function inSubnet(subnet: Cidr, raw: string, key: string, what: string): Ip {
 }
 
 /**
+ * The gateway may lie outside the subnet: the Go plugin has accepted that since v0.8.0 (a
+ * gateway reached through an on-link route is a real setup), so a drop-in must too; the
+ * config's users are told on stderr (see gatewaysOutside). Another family cannot be meant.
+ */
+function sameFamily(subnet: Cidr, raw: string, key: string): Ip {
+  const ip = parseAddressField(raw, key);
+  if (ip.family !== subnet.ip.family) {
+    throw invalidConfig(key, raw, `the gateway is an IPv${ip.family} address and network ${cidrToString(subnet)} is IPv${subnet.ip.family}`);
+  }
+  return ip;
+}
+
+/** One line per range whose gateway is outside its subnet: accepted, but worth a look. */
+export function gatewaysOutside(ranges: readonly Range[]): string[] {
+  return ranges
+    .filter((r) => !cidrContains(r.subnet, r.gateway))
+    .map((r) => `host-local: gateway ${ipToString(r.gateway)} is not in network ${cidrToString(r.subnet)}; using it as given`);
+}
+
+/**
  * Validates one range object and fills in the defaults the Go plugin uses: gateway and
  * rangeStart are the network address + 1 (the gateway is skipped when allocating), rangeEnd
  * is the last address, minus the broadcast address for IPv4.
@@ -81,7 +101,7 @@ export function canonicalizeRange(r: RangeConf, key: string): Range {
   const subnet = parseSubnet(r.subnet, `${key}.subnet`);
   const first = nextIp(subnet.ip);
   const last = lastAddress(subnet);
-  const gateway = r.gateway === undefined ? first : inSubnet(subnet, r.gateway, `${key}.gateway`, 'gateway');
+  const gateway = r.gateway === undefined ? first : sameFamily(subnet, r.gateway, `${key}.gateway`);
   const rangeStart = r.rangeStart === undefined ? first : inSubnet(subnet, r.rangeStart, `${key}.rangeStart`, 'rangeStart');
   const rangeEnd =
     r.rangeEnd === undefined

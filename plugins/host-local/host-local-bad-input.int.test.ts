@@ -45,3 +45,13 @@ describe('host-local: bad input writes nothing', () => {
     expect(files).toEqual([]);
   });
 });
+
+describe('host-local: what Go accepts, ours accepts too', () => {
+  it('ADD with a gateway outside the subnet (Go since v0.8.0): the address is handed out, the gateway given as written, a warning on stderr', async () => {
+    const r = await run('ADD', conf({ dataDir: dir, subnet: '10.81.0.0/24', gateway: '10.82.0.1' }, { name: 'hlgw' }));
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.json.ips).toEqual([{ address: '10.81.0.1/24', gateway: '10.82.0.1' }]);
+    expect(r.stderr).toContain('gateway 10.82.0.1 is not in network 10.81.0.0/24');
+    expect((await run('DEL', conf({ dataDir: dir, subnet: '10.81.0.0/24', gateway: '10.82.0.1' }, { name: 'hlgw' }))).code).toBe(0);
+  });
+});
