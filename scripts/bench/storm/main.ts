@@ -33,10 +33,22 @@ async function main(): Promise<number> {
   const progress = (line: string) => console.log(`  · ${line}`);
   const reports: (StormReport | SoakReport)[] = [];
   const loadBefore = loadavg();
+  // A long soak stopped by Ctrl-C (or bench.mjs's SIGTERM) still reports: the lanes finish their
+  // cycles, the node is compared, then the namespaces go. A storm just ends; bench.mjs sweeps.
+  let stopRequested = false;
+  if (config.mode === 'soak') {
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+      process.on(sig, () => {
+        if (!stopRequested) progress(`${sig}: finishing the cycles in flight, then comparing the node`);
+        stopRequested = true;
+      });
+    }
+  }
   for (const backend of config.backends) {
+    if (stopRequested) break;
     const base = { backend, workers: config.workers, nameSuffix: config.id, stateParent: config.state, progress };
     if (config.mode === 'soak') {
-      const r = await runSoak({ ...base, pluginDir: config.ours, namePrefix: 'cnits-bench-ours', cycles: config.cycles });
+      const r = await runSoak({ ...base, pluginDir: config.ours, namePrefix: 'cnits-bench-ours', cycles: config.cycles, stop: () => stopRequested });
       console.log(formatSoak(r));
       reports.push(r);
       continue;

@@ -59,7 +59,9 @@ export interface StormReport {
 export interface SoakReport {
   readonly backend: FirewallBackend;
   readonly pluginDir: string;
+  /** Cycles run: fewer than requested when the run was stopped early. */
   readonly cycles: number;
+  readonly requestedCycles: number;
   readonly workers: number;
   readonly wallMs: number;
   readonly cyclesPerSecond: number;
@@ -73,13 +75,17 @@ export interface SoakReport {
   readonly errors: readonly string[];
 }
 
-/** Runs `fn(i, lane)` for i = 1..count on `workers` lanes. */
-async function lanes(count: number, workers: number, fn: (i: number, lane: number) => Promise<void>): Promise<void> {
+/**
+ * Runs `fn(i, lane)` for i = 1..count on `workers` lanes; once `stop()` says so, no lane starts
+ * another. Returns how many were started (all of them finished).
+ */
+async function lanes(count: number, workers: number, fn: (i: number, lane: number) => Promise<void>, stop: () => boolean = () => false): Promise<number> {
   let next = 1;
   const lane = async (l: number): Promise<void> => {
-    while (next <= count) await fn(next++, l);
+    while (next <= count && !stop()) await fn(next++, l);
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(workers, count)) }, (_, l) => lane(l)));
+  return next - 1;
 }
 
 /** Times `op` and records a failure instead of throwing. */
@@ -152,7 +158,11 @@ export async function runStorm(options: RunOptions & { readonly pods: number }):
   }
 }
 
-export async function runSoak(options: RunOptions & { readonly cycles: number }): Promise<SoakReport> {
+/**
+ * The soak. `stop` (a signal, in main.ts) ends it early but cleanly: the lanes finish the cycles
+ * they are in, and the drift is still measured, over the cycles that ran.
+ */
+export async function runSoak(options: RunOptions & { readonly cycles: number; readonly stop?: () => boolean }): Promise<SoakReport> {
   const { cycles, workers, progress } = options;
   const node = new StormNode({ ...options, namePrefix: `${options.namePrefix}-soak` });
   try {
@@ -166,14 +176,14 @@ export async function runSoak(options: RunOptions & { readonly cycles: number })
     const step = Math.max(1, Math.round(cycles / 20));
     const t0 = performance.now();
     // Lane l works in pod namespace l + 1 with host port and slot l + 1; a fresh container ID a cycle.
-    await lanes(cycles, workers, async (i, lane) => {
+    const ran = await lanes(cycles, workers, async (i, lane) => {
       await adds.time(`ADD cycle ${i}`, () => node.add(lane + 1, i, lane + 1));
       await dels.time(`DEL cycle ${i}`, () => node.del(lane + 1, i, lane + 1));
       if (i % step === 0) {
         const s = (performance.now() - t0) / 1000;
         progress?.(`soak ${options.backend}: ${i}/${cycles} cycles, ${(i / s).toFixed(2)} cycles/s, ${adds.failures + dels.failures} failures`);
       }
-    });
+    }, options.stop);
     const wallMs = performance.now() - t0;
     const end = snapshot(node.scope);
     const drift = diff(start, end);
@@ -182,10 +192,11 @@ export async function runSoak(options: RunOptions & { readonly cycles: number })
     return {
       backend: options.backend,
       pluginDir: options.pluginDir,
-      cycles,
+      cycles: ran,
+      requestedCycles: cycles,
       workers,
       wallMs,
-      cyclesPerSecond: cycles / (wallMs / 1000),
+      cyclesPerSecond: ran / (wallMs / 1000),
       failures,
       addMedianMs: median(adds.latencies),
       delMedianMs: median(dels.latencies),
@@ -217,7 +228,7 @@ export function formatStorm(r: StormReport): string {
 export function formatSoak(r: SoakReport): string {
   const sizes = Object.entries(r.start).map(([k, v]) => `${k} ${v.length}`).join(', ');
   return [
-    `soak, ${r.backend}, ${r.cycles} ADD/DEL cycles, ${r.workers} worker(s), ${r.pluginDir}`,
+    `soak, ${r.backend}, ${r.cycles} ADD/DEL cycles${r.cycles < r.requestedCycles ? ` of ${r.requestedCycles} (stopped early by a signal)` : ''}, ${r.workers} worker(s), ${r.pluginDir}`,
     `  ${(r.wallMs / 1000).toFixed(1)} s, ${r.cyclesPerSecond.toFixed(2)} cycles/s; per call p50 ADD ${ms(r.addMedianMs)} / DEL ${ms(r.delMedianMs)} ms; ${r.failures} failures`,
     `  state compared (lines per section): ${sizes}`,
     `  drift: ${r.driftCount} ${formatDrift(r.drift)}`,
