@@ -134,6 +134,13 @@ export function encodeMessage(msg: DhcpMessage): Buffer {
   return out;
 }
 
+function joinBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
 /** Reads an option area into `into`, joining repeated codes; returns the overload value seen. */
 function readOptions(area: Uint8Array, into: Map<number, Uint8Array>, where: string): number {
   let overload = 0;
@@ -150,7 +157,7 @@ function readOptions(area: Uint8Array, into: Map<number, Uint8Array>, where: str
     if (at + 2 + len > area.length) throw new DhcpDecodeError(`option ${code} in ${where} runs past the end (${len} bytes)`);
     const value = area.subarray(at + 2, at + 2 + len);
     const before = into.get(code);
-    into.set(code, before === undefined ? Uint8Array.from(value) : Buffer.concat([before, value]));
+    into.set(code, before === undefined ? Uint8Array.from(value) : joinBytes(before, value));
     if (code === Option.OVERLOAD && len === 1) overload = value[0] as number;
     at += 2 + len;
   }
@@ -215,8 +222,8 @@ export function optionUint32(msg: DhcpMessage, code: number): number | undefined
 
 /** A 32-bit number as option bytes. */
 export function uint32Bytes(n: number): Uint8Array {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(n >>> 0);
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, n >>> 0);
   return b;
 }
 
