@@ -34,8 +34,8 @@ export function askDaemon(socketPath: string, request: DaemonRequest, timeoutMs 
       conn.destroy();
       fn();
     };
-    const unreachable = (why: string) =>
-      new CniError(ErrorCode.TryAgainLater, `cannot talk to the dhcp daemon at ${socketPath}`, `${why}; is "dhcp daemon -socketpath ${socketPath}" running?`);
+    const unreachable = (why: string, hint = true) =>
+      new CniError(ErrorCode.TryAgainLater, `cannot talk to the dhcp daemon at ${socketPath}`, hint ? `${why}; is "dhcp daemon -socketpath ${socketPath}" running?` : why);
     const timer = setTimeout(() => finish(() => reject(unreachable(`no answer within ${Math.round(timeoutMs / 1000)} s`))), timeoutMs);
     conn.setEncoding('utf8');
     conn.on('connect', () => conn.write(encodeMessage(request)));
@@ -46,6 +46,11 @@ export function askDaemon(socketPath: string, request: DaemonRequest, timeoutMs 
     const done = () => {
       const end = data.indexOf('\n');
       const line = end < 0 ? data : data.slice(0, end);
+      if (line.startsWith('HTTP/')) {
+        // Go's daemon (net/rpc over HTTP) refusing a request that is not its CONNECT
+        reject(unreachable(`the daemon there answered "${line.trim().slice(0, 60)}": it is Go's dhcp daemon, which speaks net/rpc; this plugin needs the cni-ts daemon`, false));
+        return;
+      }
       try {
         resolve(decodeAnswer(line));
       } catch (e) {

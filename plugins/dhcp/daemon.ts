@@ -330,6 +330,12 @@ function serve(keeper: LeaseKeeper, conn: Socket): void {
     if (end < 0 && data.length <= MAX_MESSAGE_BYTES) return;
     done = true;
     const line = end < 0 ? data : data.slice(0, end);
+    if (line.startsWith('CONNECT /_goRPC_')) {
+      // Go's plugin (net/rpc over HTTP): an HTTP refusal, which it prints as "unexpected HTTP response"
+      log('a Go dhcp plugin connected (net/rpc); refused: this daemon speaks the cni-ts protocol');
+      conn.end('HTTP/1.0 501 this is the cni-ts dhcp daemon: it speaks the cni-ts protocol, not Go net/rpc; use the cni-ts dhcp plugin\n\n');
+      return;
+    }
     void answer(keeper, line).then((a) => conn.end(encodeMessage(a)));
   });
 }

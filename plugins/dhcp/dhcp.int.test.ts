@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIST_BIN, type TestNamespace, createNamespace, isRoot, removeAllNamespaces, runPluginBinary } from '../../lib/testing/index.ts';
+import { DIST_BIN, GO_PLUGIN_DIR, type TestNamespace, createNamespace, hasGoPlugin, isRoot, removeAllNamespaces, runPluginBinary } from '../../lib/testing/index.ts';
 
 // dhcp end to end: busybox udhcpd in a "server" namespace on a veth, our daemon in a "node"
 // namespace (own socket in a temporary directory), a pod whose eth0 is a macvlan over the
@@ -194,5 +194,33 @@ describe.skipIf(!isRoot() || !haveBusybox)('dhcp: leases from a real DHCP server
     expect(again.code, again.stdout).toBe(0);
     await stop(daemon);
     expect(existsSync(socketPath)).toBe(false);
+  }, 30_000);
+});
+
+describe.skipIf(!isRoot() || !hasGoPlugin('dhcp'))("dhcp: ours and Debian's Go daemon refuse each other's plugin with a readable error", () => {
+  let node: TestNamespace;
+  let dir: string;
+  const procs: Proc[] = [];
+  afterAll(async () => {
+    for (const p of procs) await stop(p);
+    removeAllNamespaces();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('our plugin at a Go daemon: code 11 naming it; Go plugin at ours: an HTTP refusal naming cni-ts', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cnits-dhcpx-'));
+    node = createNamespace('dhcpx');
+    const goDaemon = start(node, [join(GO_PLUGIN_DIR, 'dhcp'), 'daemon', '-socketpath', join(dir, 'go.sock')]);
+    const ours = start(node, [DHCP, 'daemon', '-socketpath', join(dir, 'ts.sock'), '-statedir', join(dir, 'state')]);
+    procs.push(goDaemon, ours);
+    await waitFor('both daemons', () => existsSync(join(dir, 'go.sock')) && ours.out().includes('listening on'), 10_000);
+    const conf = (sock: string) => ({ cniVersion: '1.0.0', name: 'dnet', type: 'dhcp', ipam: { type: 'dhcp', daemonSocketPath: join(dir, sock) } });
+    const call = { command: 'ADD', containerId: 'x1', ifname: 'eth0', netns: node.path, node };
+    const atGo = await runPluginBinary(DHCP, { ...call, config: conf('go.sock') });
+    expect(atGo.json).toMatchObject({ code: 11 });
+    expect(atGo.json.details).toContain("Go's dhcp daemon");
+    const goAtOurs = await runPluginBinary(join(GO_PLUGIN_DIR, 'dhcp'), { ...call, config: conf('ts.sock') });
+    expect(goAtOurs.code).toBe(1);
+    expect(goAtOurs.json.msg).toContain('cni-ts dhcp daemon');
   }, 30_000);
 });
