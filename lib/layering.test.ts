@@ -41,7 +41,7 @@ function target(file: string, spec: string): string {
  */
 const LAYERS: readonly (readonly string[])[] = [
   ['lib/core', 'lib/addr', 'lib/sys', 'lib/undo'],
-  ['lib/cni', 'lib/netlink'],
+  ['lib/cni', 'lib/netlink', 'lib/dhcp'],
   ['lib/invoke', 'lib/firewall', 'lib/netns', 'lib/host-local'],
   ['lib/runtime', 'lib/ipam', 'lib/link'],
 ];
@@ -53,6 +53,7 @@ const allowed: Record<string, readonly string[]> = {
   'lib/undo': [],
   'lib/cni': ['lib/core', 'lib/addr'],
   'lib/netlink': ['lib/sys', 'lib/addr'],
+  'lib/dhcp': ['lib/addr'],
   'lib/invoke': ['lib/cni', 'lib/sys'],
   'lib/firewall': ['lib/core', 'lib/addr', 'lib/sys', 'lib/netlink'],
   'lib/netns': ['lib/sys', 'lib/netlink', 'lib/cni'],

@@ -19,6 +19,7 @@ export const SYSTEM_PACKAGES = [
   { pkg: 'socat', file: '/usr/bin/socat', why: 'echo servers in the conformance checks' },
   { pkg: 'strace', file: '/usr/bin/strace', why: 'killing each plugin at every step of an ADD (tests/kill-steps)' },
   { pkg: 'time', file: '/usr/bin/time', why: 'peak RSS of each plugin process in npm run bench' },
+  { pkg: 'busybox-static', file: '/usr/bin/busybox', why: 'udhcpd, the DHCP server of the dhcp plugin\'s integration test' },
 ];
 
 export function say(msg) {

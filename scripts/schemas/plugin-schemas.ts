@@ -9,6 +9,7 @@ import { loopbackSchema } from '../../plugins/loopback/schema.ts';
 import { portMappingSchema, portmapSchema } from '../../plugins/portmap/schema.ts';
 import { tuningSchema } from '../../plugins/tuning/schema.ts';
 import { ptpSchema } from '../../plugins/ptp/schema.ts';
+import { dhcpIpamSchema } from '../../plugins/dhcp/schema.ts';
 import { staticIpamSchema, staticRequestSchema } from '../../plugins/static/schema.ts';
 import { hostLocalIpamSchema, hostLocalRequestSchema } from '../../lib/host-local/schema.ts';
 
@@ -37,6 +38,7 @@ const SCHEMAS: Readonly<Record<string, SchemaFile>> = {
     title: 'static IPAM configuration (the "ipam" section of a plugin that delegates to it)',
     defs: { request: staticRequestSchema },
   },
+  dhcp: { schema: dhcpIpamSchema, title: 'dhcp IPAM configuration (the "ipam" section of a plugin that delegates to it)' },
 };
 
 /** The JSON Schema of `schema`, and the $schema URI toJSONSchema puts at its top. */

@@ -1,0 +1,226 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIST_BIN, GO_PLUGIN_DIR, type TestNamespace, createNamespace, hasGoPlugin, isRoot, removeAllNamespaces, runPluginBinary } from '../../lib/testing/index.ts';
+
+// dhcp end to end: busybox udhcpd in a "server" namespace on a veth, our daemon in a "node"
+// namespace (own socket in a temporary directory), a pod whose eth0 is a macvlan over the
+// node's end of that veth. ADD gets a lease, CHECK finds it, the daemon renews it at T1 (an 8 s
+// lease), a killed and restarted daemon keeps renewing it, DEL releases it (udhcpd marks it
+// expired), DEL and ADD with the daemon down. Every process started here is ended by its PID.
+
+const BUSYBOX = '/usr/bin/busybox';
+const DHCP = join(DIST_BIN, 'dhcp');
+const haveBusybox = existsSync(BUSYBOX);
+
+interface Proc {
+  child: ChildProcess;
+  out: () => string;
+}
+
+function start(ns: TestNamespace, argv: string[]): Proc {
+  // `ip netns exec` execs the command: the child's PID is the daemon's own
+  const child = spawn('ip', ['netns', 'exec', ns.name, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (d) => (out += d));
+  child.stderr?.on('data', (d) => (out += d));
+  return { child, out: () => out };
+}
+
+async function stop(p: Proc | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (!p || p.child.exitCode !== null || p.child.signalCode !== null || p.child.pid === undefined) return;
+  const exited = new Promise((r) => p.child.once('exit', r));
+  process.kill(p.child.pid, signal);
+  await exited;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor<T>(what: string, fn: () => T | undefined, ms: number): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+describe.skipIf(!isRoot() || !haveBusybox)('dhcp: leases from a real DHCP server through the daemon', () => {
+  let server: TestNamespace;
+  let node: TestNamespace;
+  let pod: TestNamespace;
+  let dir: string;
+  let udhcpd: Proc | undefined;
+  let daemon: Proc | undefined;
+  let socketPath: string;
+  let stateDir: string;
+  let config: Record<string, unknown>;
+  const call = { containerId: 'dhcp-c1', ifname: 'eth0' };
+
+  const startDaemon = async () => {
+    daemon = start(node, [DHCP, 'daemon', '-socketpath', socketPath, '-statedir', stateDir, '-timeout', '2s', '-resendtimeout', '20s']);
+    await waitFor('the daemon to listen', () => daemon?.out().includes('listening on'), 10_000);
+  };
+  const savedLease = () => JSON.parse(readFileSync(join(stateDir, 'leases.json'), 'utf8')).leases[0]?.grant;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cnits-dhcp-'));
+    socketPath = join(dir, 'run', 'dhcp.sock');
+    stateDir = join(dir, 'state');
+    server = createNamespace('dhcps');
+    node = createNamespace('dhcpn');
+    pod = createNamespace('dhcpp');
+    node.exec(['ip', 'link', 'add', 'up0', 'type', 'veth', 'peer', 'name', 's0', 'netns', server.name]);
+    server.exec(['ip', 'addr', 'add', '192.168.77.1/24', 'dev', 's0']);
+    server.exec(['ip', 'link', 'set', 's0', 'up']);
+    node.exec(['ip', 'link', 'set', 'up0', 'up']);
+    // what an interface plugin (macvlan) does before it calls IPAM: the link exists, still down
+    node.exec(['ip', 'link', 'add', 'link', 'up0', 'name', 'mv0', 'type', 'macvlan', 'mode', 'bridge']);
+    node.exec(['ip', 'link', 'set', 'mv0', 'netns', pod.name]);
+    pod.exec(['ip', 'link', 'set', 'mv0', 'name', 'eth0']);
+    writeFileSync(join(dir, 'udhcpd.leases'), '');
+    writeFileSync(
+      join(dir, 'udhcpd.conf'),
+      [
+        'start 192.168.77.100',
+        'end 192.168.77.150',
+        'interface s0',
+        `lease_file ${join(dir, 'udhcpd.leases')}`,
+        `pidfile ${join(dir, 'udhcpd.pid')}`,
+        'option subnet 255.255.255.0',
+        'option router 192.168.77.1',
+        'option dns 192.168.77.53',
+        'option domain example.test',
+        'option staticroutes 10.99.0.0/16 192.168.77.1, 0.0.0.0/0 192.168.77.1',
+        'option lease 8',
+        '',
+      ].join('\n'),
+    );
+    udhcpd = start(server, [BUSYBOX, 'udhcpd', '-f', join(dir, 'udhcpd.conf')]);
+    await waitFor('udhcpd to start', () => udhcpd?.out().includes('started'), 5000);
+    config = { cniVersion: '1.0.0', name: 'dnet', type: 'dhcp', ipam: { type: 'dhcp', daemonSocketPath: socketPath } };
+  }, 30_000);
+
+  afterAll(async () => {
+    await stop(daemon);
+    await stop(udhcpd);
+    removeAllNamespaces();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('ADD with the daemon down is code 11 naming the socket; DEL with it down succeeds and says so', async () => {
+    const add = await runPluginBinary(DHCP, { command: 'ADD', config, ...call, netns: pod.path, node });
+    expect(add.code).toBe(1);
+    expect(add.json).toMatchObject({ code: 11 });
+    expect(add.json.msg).toContain(socketPath);
+    const del = await runPluginBinary(DHCP, { command: 'DEL', config, ...call, netns: pod.path, node });
+    expect(del.code, del.stdout).toBe(0);
+    expect(del.stderr).toContain('nothing to release');
+  });
+
+  it('bad ipam keys are code 7 before the daemon is asked', async () => {
+    const bad = await runPluginBinary(DHCP, { command: 'ADD', config: { ...config, ipam: { type: 'dhcp', daemonSocketPath: socketPath, request: [{ option: 'bogus' }] } }, ...call, netns: pod.path, node });
+    expect(bad.json).toMatchObject({ code: 7, msg: 'invalid ipam.request[0].option "bogus"' });
+    const noIpam = await runPluginBinary(DHCP, { command: 'ADD', config: { ...config, ipam: undefined }, ...call, netns: pod.path, node });
+    expect(noIpam.json).toMatchObject({ code: 7 });
+  });
+
+  it('ADD gets a lease with router, routes (option 121) and DNS; CHECK finds it; a second ADD reuses it', async () => {
+    await startDaemon();
+    const add = await runPluginBinary(DHCP, { command: 'ADD', config, ...call, netns: pod.path, node });
+    expect(add.code, add.stdout + add.stderr + daemon?.out()).toBe(0);
+    expect(add.json.ips).toHaveLength(1);
+    expect(add.json.ips[0].address).toMatch(/^192\.168\.77\.(1[0-4]\d|150)\/24$/);
+    expect(add.json.ips[0].gateway).toBe('192.168.77.1');
+    expect(add.json.routes).toEqual([
+      { dst: '10.99.0.0/16', gw: '192.168.77.1' },
+      { dst: '0.0.0.0/0', gw: '192.168.77.1' },
+    ]);
+    expect(add.json.dns).toEqual({ nameservers: ['192.168.77.53'], domain: 'example.test' });
+    // the daemon set the pod's link up to talk DHCP on it
+    expect(pod.exec(['ip', '-j', 'link', 'show', 'eth0'])).toContain('"UP"');
+    // the interface plugin would now configure the address
+    pod.exec(['ip', 'addr', 'add', add.json.ips[0].address, 'dev', 'eth0']);
+
+    const prevResult = { cniVersion: '1.0.0', ips: add.json.ips };
+    const check = await runPluginBinary(DHCP, { command: 'CHECK', config: { ...config, prevResult }, ...call, netns: pod.path, node });
+    expect(check.code, check.stdout).toBe(0);
+    const wrong = await runPluginBinary(DHCP, { command: 'CHECK', config: { ...config, prevResult: { cniVersion: '1.0.0', ips: [{ address: '10.1.1.1/24' }] } }, ...call, netns: pod.path, node });
+    expect(wrong.code).toBe(1);
+    expect(wrong.json.msg).toContain('not in prevResult');
+    const other = await runPluginBinary(DHCP, { command: 'CHECK', config, ...call, containerId: 'never-added', netns: pod.path, node });
+    expect(other.json.msg).toContain('holds no lease');
+
+    const again = await runPluginBinary(DHCP, { command: 'ADD', config, ...call, netns: pod.path, node });
+    expect(again.json.ips).toEqual(add.json.ips);
+    expect(daemon?.out().match(/lease acquired/g)).toHaveLength(1);
+  }, 60_000);
+
+  it('renews at T1 (8 s lease), also after the daemon was killed and restarted', async () => {
+    const first = savedLease();
+    const renewed = await waitFor('a renewal', () => {
+      const g = savedLease();
+      return g.boundAt > first.boundAt ? g : undefined;
+    }, 12_000);
+    expect(renewed.address).toBe(first.address);
+    expect(daemon?.out()).toMatch(/renewed for 8 s/);
+
+    await stop(daemon, 'SIGKILL'); // leaves its socket file behind
+    expect(existsSync(socketPath)).toBe(true);
+    await startDaemon();
+    expect(daemon?.out()).toContain(`resumed lease ${first.address}/24`);
+    const before = savedLease().boundAt;
+    await waitFor('a renewal by the restarted daemon', () => savedLease().boundAt > before, 12_000);
+    const check = await runPluginBinary(DHCP, { command: 'CHECK', config, ...call, netns: pod.path, node });
+    expect(check.code, check.stdout).toBe(0);
+  }, 60_000);
+
+  it('DEL releases the lease (the server marks it expired) and forgets it; a second DEL succeeds', async () => {
+    const address = savedLease().address as string;
+    const leasesBefore = () => {
+      process.kill(Number(readFileSync(join(dir, 'udhcpd.pid'), 'utf8')), 'SIGUSR1'); // udhcpd writes its lease file
+      return server.exec([BUSYBOX, 'dumpleases', '-f', join(dir, 'udhcpd.leases')]);
+    };
+    await waitFor('udhcpd to list the lease', () => leasesBefore().split('\n').find((l) => l.includes(address) && !l.includes('expired')), 5000);
+    const del = await runPluginBinary(DHCP, { command: 'DEL', config, ...call, netns: pod.path, node });
+    expect(del.code, del.stdout).toBe(0);
+    expect(daemon?.out()).toContain(`released ${address}`);
+    await waitFor('udhcpd to mark the lease expired', () => leasesBefore().split('\n').find((l) => l.includes(address) && l.includes('expired')), 5000);
+    expect(JSON.parse(readFileSync(join(stateDir, 'leases.json'), 'utf8')).leases).toEqual([]);
+    const again = await runPluginBinary(DHCP, { command: 'DEL', config, ...call, netns: pod.path, node });
+    expect(again.code, again.stdout).toBe(0);
+    await stop(daemon);
+    expect(existsSync(socketPath)).toBe(false);
+  }, 30_000);
+});
+
+describe.skipIf(!isRoot() || !hasGoPlugin('dhcp'))("dhcp: ours and Debian's Go daemon refuse each other's plugin with a readable error", () => {
+  let node: TestNamespace;
+  let dir: string;
+  const procs: Proc[] = [];
+  afterAll(async () => {
+    for (const p of procs) await stop(p);
+    removeAllNamespaces();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('our plugin at a Go daemon: code 11 naming it; Go plugin at ours: an HTTP refusal naming cni-ts', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cnits-dhcpx-'));
+    node = createNamespace('dhcpx');
+    const goDaemon = start(node, [join(GO_PLUGIN_DIR, 'dhcp'), 'daemon', '-socketpath', join(dir, 'go.sock')]);
+    const ours = start(node, [DHCP, 'daemon', '-socketpath', join(dir, 'ts.sock'), '-statedir', join(dir, 'state')]);
+    procs.push(goDaemon, ours);
+    await waitFor('both daemons', () => existsSync(join(dir, 'go.sock')) && ours.out().includes('listening on'), 10_000);
+    const conf = (sock: string) => ({ cniVersion: '1.0.0', name: 'dnet', type: 'dhcp', ipam: { type: 'dhcp', daemonSocketPath: join(dir, sock) } });
+    const call = { command: 'ADD', containerId: 'x1', ifname: 'eth0', netns: node.path, node };
+    const atGo = await runPluginBinary(DHCP, { ...call, config: conf('go.sock') });
+    expect(atGo.json).toMatchObject({ code: 11 });
+    expect(atGo.json.details).toContain("Go's dhcp daemon");
+    const goAtOurs = await runPluginBinary(join(GO_PLUGIN_DIR, 'dhcp'), { ...call, config: conf('ts.sock') });
+    expect(goAtOurs.code).toBe(1);
+    expect(goAtOurs.json.msg).toContain('cni-ts dhcp daemon');
+  }, 30_000);
+});
