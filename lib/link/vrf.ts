@@ -126,12 +126,16 @@ const LOCAL_ROUTE_WAITS_MS = [10, 20, 40, 80, 160, 320, 640, 1280];
  * addresses. So: the routes are saved first and replaced into the VRF's table afterwards, and
  * each lost IPv6 address is added back and waited for (its local /128 route must be in the VRF
  * table before routes through it can be added). As the reference does.
+ * `onEnslaved` runs as soon as the link is a port, before anything is put back: a caller
+ * registers its rollback there, so a failure while restoring still releases the port.
  * @throws CniError when an address or a route cannot be put back.
  */
-export async function enslaveToVrf(sock: NetlinkSocket, port: Link, vrf: VrfDevice): Promise<EnslavedPort> {
+export async function enslaveToVrf(sock: NetlinkSocket, port: Link, vrf: VrfDevice, onEnslaved?: (p: EnslavedPort) => void): Promise<EnslavedPort> {
   const before = globalV6(sock, port.index);
   const movedRoutes = routesToMove(sock, port.index);
   setLink(sock, port.index, { master: vrf.index });
+  const enslaved: EnslavedPort = { index: port.index, movedRoutes };
+  onEnslaved?.(enslaved);
   const after = globalV6(sock, port.index);
   for (const a of before) {
     if (after.some((x) => x.address === a.address && x.prefixLen === a.prefixLen)) continue;
@@ -149,7 +153,7 @@ export async function enslaveToVrf(sock: NetlinkSocket, port: Link, vrf: VrfDevi
       throw new CniError(ErrorCode.Internal, `could not add route ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''} to VRF ${vrf.name} (table ${vrf.table}): ${(e as Error).message}`, undefined, { cause: e });
     }
   }
-  return { index: port.index, movedRoutes };
+  return enslaved;
 }
 
 async function waitForLocalRoute(sock: NetlinkSocket, port: Link, vrf: VrfDevice, address: string): Promise<void> {
