@@ -32,6 +32,10 @@ export function minimalConf(ctx: CheckContext, plugin: PluginName, version: stri
     case 'bandwidth':
       // nothing to shape: the protocol checks judge the envelope, not tc
       return { ...base, type: 'bandwidth', ...prev };
+    case 'vlan':
+      return { ...base, type: 'vlan', master: 'vlmaster0', vlanId: 100, ipam: ipamConf(ctx) };
+    case 'vrf':
+      return { ...base, type: 'vrf', vrfname: 'blue', ...prev };
     case 'static':
       return { ...base, type: 'static', ipam: { type: 'static', addresses: [{ address: '10.99.1.2/24', gateway: '10.99.1.1' }] } };
   }
@@ -174,6 +178,9 @@ function protocolChecks(plugin: PluginName): Check[] {
       ...common,
       id: p('del-netns-optional'),
       title: 'DEL succeeds with CNI_NETNS unset and with it empty',
+      ...(plugin === 'vlan'
+        ? { expectedFailures: [{ impl: 'go', issue: 'none (other-plugins.md 9)', why: 'vlan DEL looks the master up first: "Link not found" when the node has none' }] as const }
+        : {}),
       async run(ctx) {
         expectSuccess(await attempt(ctx, plugin, { command: 'DEL', netns: null }), 'DEL without CNI_NETNS');
         expectSuccess(await attempt(ctx, plugin, { command: 'DEL', netns: '' }), 'DEL with CNI_NETNS=""');

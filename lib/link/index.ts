@@ -46,3 +46,11 @@ export {
   vethPeerIndex,
 } from './shaping.ts';
 export type { Qdisc, TbfParams } from '../netlink/index.ts';
+export { createContainerVlan } from './vlan.ts';
+export type { ContainerVlanSettings, VlanMaster } from './vlan.ts';
+export { MAX_TABLE, RESERVED_TABLES, createVrfDevice, enslaveToVrf, freeVrfTable, lookupVrf, releaseFromVrf, routeInTable, vrfPorts } from './vrf.ts';
+export type { EnslavedPort, VrfDevice, VrfLookup } from './vrf.ts';
+export { VLAN_SUPPORT, VRF_SUPPORT, explainMissingKind } from './kernel-support.ts';
+export type { KernelFeature } from './kernel-support.ts';
+export { getVlanInfo } from '../netlink/index.ts';
+export type { VlanInfo } from '../netlink/index.ts';

@@ -65,7 +65,7 @@ export { addBridgeVlan, deleteBridgeVlan, listBridgeVlans } from './bridge-vlan.
 export type { BridgeVlan, BridgeVlanSpec } from './bridge-vlan.ts';
 export { addAddress, deleteAddress, listAddresses, parseAddress } from './addr.ts';
 export type { Address, AddressFilter, AddressSpec } from './addr.ts';
-export { addRoute, deleteRoute, listRoutes, parseRoute } from './route.ts';
+export { addRoute, deleteRoute, listRoutes, parseRoute, replaceRoute } from './route.ts';
 export type { Route, RouteFilter, RouteSpec } from './route.ts';
 export { ConntrackUnavailableError, deleteConntrackEntries, openConntrackSocket } from './conntrack.ts';
 export type { ConntrackFilter } from './conntrack.ts';
@@ -76,3 +76,7 @@ export { addRedirectFilter, redirectFilterOptions } from './filter.ts';
 export type { RedirectFilterSpec } from './filter.ts';
 export { createIfb } from './ifb.ts';
 export type { IfbSpec } from './ifb.ts';
+export { ETH_P_8021AD, ETH_P_8021Q, IFLA_VLAN_ID, IFLA_VLAN_PROTOCOL, createVlan, getVlanInfo, vlanLinkInfo } from './vlan.ts';
+export type { VlanInfo, VlanProtocol, VlanSpec } from './vlan.ts';
+export { IFLA_VRF_TABLE, createVrf, getVrf, listVrfs, vrfLinkInfo, vrfTableOf } from './vrf.ts';
+export type { Vrf, VrfSpec } from './vrf.ts';

@@ -5,6 +5,7 @@ import {
   AF_UNSPEC,
   NLM_F_CREATE,
   NLM_F_EXCL,
+  NLM_F_REPLACE,
   RTA_DST,
   RTA_GATEWAY,
   RTA_METRICS,
@@ -103,6 +104,20 @@ export function addRoute(sock: NetlinkSocket, spec: RouteSpec): void {
     flags: NLM_F_CREATE | NLM_F_EXCL,
     ...encodeRoute(spec, false),
     what: `add route ${describeRoute(spec)}`,
+  });
+}
+
+/**
+ * Adds a route or replaces the one with the same destination, table and metric
+ * (`ip route replace`): for moving routes between tables, where one may already be there.
+ * @throws {NetlinkError} ENETUNREACH when the gateway is not reachable.
+ */
+export function replaceRoute(sock: NetlinkSocket, spec: RouteSpec): void {
+  sock.request({
+    type: RTM_NEWROUTE,
+    flags: NLM_F_CREATE | NLM_F_REPLACE,
+    ...encodeRoute(spec, false),
+    what: `replace route ${describeRoute(spec)}${spec.table === undefined ? '' : ` table ${spec.table}`}`,
   });
 }
 

@@ -27,3 +27,4 @@ export { type TestNode, type TestNodeOptions, createTestNode, netnsSpawner } fro
 export { type FakeNetlinkResponder, FakeTransport, fakeAck, fakeDone, fakeMessage } from './fake-transport.ts';
 export { type FakeAnswer, type FakeCall, type FakeExec, type FakePlugin, fakeExec, fakeSpawner } from './fake-exec.ts';
 export { type FakeCommandResponder, type RecordedCall, type RecordingRunner, recordingRunner } from './recording-runner.ts';
+export { probeLinkKind } from './kernel-probe.ts';

@@ -10,6 +10,8 @@ import { portMappingSchema, portmapSchema } from '../../plugins/portmap/schema.t
 import { tuningSchema } from '../../plugins/tuning/schema.ts';
 import { ptpSchema } from '../../plugins/ptp/schema.ts';
 import { dhcpIpamSchema } from '../../plugins/dhcp/schema.ts';
+import { vlanSchema } from '../../plugins/vlan/schema.ts';
+import { vrfSchema } from '../../plugins/vrf/schema.ts';
 import { staticIpamSchema, staticRequestSchema } from '../../plugins/static/schema.ts';
 import { hostLocalIpamSchema, hostLocalRequestSchema } from '../../lib/host-local/schema.ts';
 
@@ -33,6 +35,8 @@ const SCHEMAS: Readonly<Record<string, SchemaFile>> = {
   portmap: { schema: portmapSchema, title: 'portmap plugin configuration', defs: { portMapping: portMappingSchema } },
   tuning: { schema: tuningSchema, title: 'tuning plugin configuration' },
   ptp: { schema: ptpSchema, title: 'ptp plugin configuration' },
+  vlan: { schema: vlanSchema, title: 'vlan plugin configuration' },
+  vrf: { schema: vrfSchema, title: 'vrf plugin configuration' },
   static: {
     schema: staticIpamSchema,
     title: 'static IPAM configuration (the "ipam" section of a plugin that delegates to it)',
