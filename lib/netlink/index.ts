@@ -76,3 +76,4 @@ export { addRedirectFilter, redirectFilterOptions } from './filter.ts';
 export type { RedirectFilterSpec } from './filter.ts';
 export { createIfb } from './ifb.ts';
 export type { IfbSpec } from './ifb.ts';
+export { IFLA_IFALIAS, getLinkAlias, moveLinkToNetns, setLinkAlias } from './link-netns.ts';
