@@ -27,9 +27,9 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-function req(extra: Record<string, unknown>): ConfigRequest {
-  const config = { cniVersion: '1.1.0', name: 'net', type: 'host-device', ...extra };
-  return { command: 'ADD', config, stdin: Buffer.from(JSON.stringify(config)), cniVersion: '1.1.0', path: [], env: {} };
+function req(extra: Record<string, unknown>, cniVersion = '1.1.0'): ConfigRequest {
+  const config = { cniVersion, name: 'net', type: 'host-device', ...extra };
+  return { command: 'ADD', config, stdin: Buffer.from(JSON.stringify(config)), cniVersion, path: [], env: {} };
 }
 
 function refusal(extra: Record<string, unknown>): { code: number; msg: string } {
@@ -95,6 +95,16 @@ describe('parseHostDeviceConfig', () => {
     [{ device: 'x', ipam: 'host-local' }, 'invalid ipam "host-local"'],
   ])('refuses %j with code 7: %s', (extra, msg) => {
     expect(refusal(extra)).toEqual({ code: 7, msg });
+  });
+});
+
+describe('parseHostDeviceConfig at 0.1.0 and 0.2.0', () => {
+  it('needs IPAM: such a result holds only addresses, so an ADD without would fail after the move', () => {
+    for (const v of ['0.1.0', '0.2.0']) {
+      expect(() => parseHostDeviceConfig(req({ device: 'x' }, v), root)).toThrow(expect.objectContaining({ code: 7, msg: 'missing ipam' }));
+      expect(parseHostDeviceConfig(req({ device: 'x', ipam: { type: 'static' } }, v), root).ipamType).toBe('static');
+    }
+    expect(parseHostDeviceConfig(req({ device: 'x' }, '0.3.0'), root).ipamType).toBeUndefined();
   });
 });
 

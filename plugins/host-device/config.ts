@@ -1,5 +1,5 @@
 import hostDeviceJson from '../../schemas/host-device.json' with { type: 'json' };
-import { type ConfigRequest, CniError, type Dns, ErrorCode, parseMac } from '../../lib/cni/index.ts';
+import { type ConfigRequest, CniError, type Dns, ErrorCode, familyOf, parseMac } from '../../lib/cni/index.ts';
 import { checkConfig } from '../../lib/cni/json-schema.ts';
 import type { HostDeviceKeys } from './schema.ts';
 import { SYSFS_ROOT, USERSPACE_DRIVERS, deviceIdKind, pciDriver, pciExists } from './sysfs.ts';
@@ -119,10 +119,15 @@ export function parseHostDeviceConfig(req: ConfigRequest, sysfsRoot: string = SY
     const driver = pciDriver(sysfsRoot, pci.id);
     dpdk = driver !== undefined && USERSPACE_DRIVERS.includes(driver);
   }
+  const ipamType = c.ipam?.type || undefined;
+  if (ipamType === undefined && familyOf(req.cniVersion) === '020') {
+    // refused before the move: else the device would be in the pod when the result cannot be printed
+    throw new CniError(ErrorCode.InvalidConfig, 'missing ipam', `a ${req.cniVersion} result holds only addresses: without IPAM there is nothing to answer; use cniVersion 0.3.0 or later, or give an ipam section`);
+  }
   return {
     selectors: dpdk ? [] : selectors,
     dpdk,
-    ipamType: c.ipam?.type || undefined,
+    ipamType,
     dns: normaliseDns(c.dns as Record<string, unknown> | undefined),
   };
 }

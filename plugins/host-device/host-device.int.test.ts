@@ -172,6 +172,36 @@ describe.skipIf(!isRoot())('host-device: a node device handed to a pod and back'
     expect(env.link(env.node, 'hdup')).toBeDefined();
   });
 
+  it('at 0.2.0 without IPAM (no result could be printed) ADD is refused before the device moves', async () => {
+    env.vethDevice('hdold');
+    const pod = env.pod('old');
+    const r = await env.run({ command: 'ADD', config: { ...env.conf('old', { device: 'hdold' }), cniVersion: '0.2.0' }, ...attach(pod, 'old-1') });
+    expect(r.json).toMatchObject({ code: 7, msg: 'missing ipam' });
+    expect(env.link(env.node, 'hdold')?.flags).toContain('UP');
+    expect(env.names(pod)).toEqual(['lo']);
+  });
+
+  it('GC and STATUS are IPAM\'s: GC releases the address of an attachment that is no longer valid', async () => {
+    env.vethDevice('hdgc1');
+    env.vethDevice('hdgc2');
+    const pod1 = env.pod('gc1');
+    const pod2 = env.pod('gc2');
+    const conf = (device: string) => ({ ...env.confWithIpam('gc', '10.79.0.0/24', { device }), cniVersion: '1.1.0' });
+    expect((await env.run({ command: 'ADD', config: conf('hdgc1'), ...attach(pod1, 'gc-1') })).code).toBe(0);
+    expect((await env.run({ command: 'ADD', config: conf('hdgc2'), ...attach(pod2, 'gc-2') })).code).toBe(0);
+    expect(env.ipamFiles()).toHaveLength(2);
+    const g = await env.run({ command: 'GC', config: { ...conf('hdgc1'), 'cni.dev/valid-attachments': [{ containerID: 'gc-1', ifname: 'net1' }] } });
+    expect(g.code, g.stdout).toBe(0);
+    expect(env.ipamFiles()).toEqual(['gc/10.79.0.2']);
+    const st = await env.run({ command: 'STATUS', config: conf('hdgc1') });
+    expect(st.code, st.stdout).toBe(0);
+    for (const [p, cid, dev] of [[pod1, 'gc-1', 'hdgc1'], [pod2, 'gc-2', 'hdgc2']] as const) {
+      expect((await env.run({ command: 'DEL', config: conf(dev), ...attach(p, cid) })).code).toBe(0);
+      expect(env.link(env.node, dev)).toBeDefined();
+    }
+    expect(env.ipamFiles()).toEqual([]);
+  });
+
   it.each(['0.1.0', '0.2.0', '0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'].map((v, i) => [v, i] as const))('spec version %s: ADD answers in its shape, DEL returns the device', async (v, i) => {
     const dev = `hdver${i}`;
     env.vethDevice(dev, `10.76.${i}.1/24`);
