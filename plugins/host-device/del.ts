@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { type AttachmentRequest, CniError, ErrorCode, settleSteps, startStep } from '../../lib/cni/index.ts';
 import { ipamClient } from '../../lib/ipam/index.ts';
 import { getLink, getLinkAlias } from '../../lib/link/index.ts';
@@ -15,7 +16,7 @@ import { parseDelConfig } from './config.ts';
 async function restoreDevice(req: AttachmentRequest, fallbackName: string | undefined): Promise<void> {
   const pod = openContainerNetnsForDel(req.netns);
   if (!pod) {
-    if (req.netns) process.stderr.write(`host-device: ${req.netns} is gone: ${req.ifname} went with it (destroyed if virtual; a physical device is back in the initial network namespace)\n`);
+    if (req.netns && !existsSync(req.netns)) process.stderr.write(`host-device: ${req.netns} is gone: ${req.ifname} went with it (destroyed if virtual; a physical device is back in the initial network namespace)\n`);
     return;
   }
   let sides: ReturnType<typeof openMoveSides> | undefined;
