@@ -55,6 +55,7 @@ const VALID: Record<string, fc.Arbitrary<Record<string, unknown>>> = {
   static: fc.record({ cniVersion: fc.constantFrom(...SUPPORTED_VERSIONS), name: fc.constant('fuzznet'), type: fc.constant('static'), ipam: fc.constant({ type: 'static', addresses: [{ address: '10.98.0.5/24', gateway: '10.98.0.1' }], routes: [{ dst: '0.0.0.0/0' }] }) }),
   tuning: fc.record({ cniVersion: fc.constantFrom('1.0.0', '1.1.0'), name: fc.constant('fuzznet'), type: fc.constant('tuning'), prevResult: fc.constant(prevResult), mtu: fc.nat(9000), promisc: fc.boolean(), sysctl: fc.constant({ 'net.ipv4.conf.eth0.rp_filter': '0' }) }),
   firewall: fc.record({ cniVersion: fc.constantFrom('1.0.0', '1.1.0'), name: fc.constant('fuzznet'), type: fc.constant('firewall'), prevResult: fc.constant(prevResult), ingressPolicy: fc.constantFrom('open', 'same-bridge', 'isolated'), backend: fc.constantFrom('iptables', 'nftables') }),
+  'host-device': fc.record({ cniVersion: fc.constantFrom(...SUPPORTED_VERSIONS), name: fc.constant('fuzznet'), type: fc.constant('host-device'), device: fc.constantFrom('lo', 'eth1', 'uplink0'), hwaddr: fc.constantFrom(undefined, '02:00:00:00:00:01'), ipam: fc.constant(ipam) }),
   bandwidth: fc.record({ cniVersion: fc.constantFrom('1.0.0', '1.1.0'), name: fc.constant('fuzznet'), type: fc.constant('bandwidth'), prevResult: fc.constant(prevResult), ingressRate: fc.nat(), ingressBurst: fc.nat(), egressRate: fc.nat(), egressBurst: fc.nat() }),
 };
 

@@ -38,6 +38,9 @@ export function minimalConf(ctx: CheckContext, plugin: PluginName, version: stri
       return { ...base, type: 'vrf', vrfname: 'blue', ...prev };
     case 'static':
       return { ...base, type: 'static', ipam: { type: 'static', addresses: [{ address: '10.99.1.2/24', gateway: '10.99.1.1' }] } };
+    case 'host-device':
+      // a device the node does not have: the protocol checks end before one would move
+      return { ...base, type: 'host-device', device: 'hdproto0' };
   }
 }
 

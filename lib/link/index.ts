@@ -30,6 +30,9 @@ export { LINK_SETTING_ORDER, currentLinkSettings, probeSysctls, setLinkSetting, 
 export type { LinkSetting, LinkSettings, NetSysctl, NetSysctlState } from './tuning.ts';
 export { randomHex, randomMac, randomVethName } from './random.ts';
 export { ifnameTaken } from './errors.ts';
+export { moveLinkInto } from './device-move.ts';
+export type { NetnsSide } from './device-move.ts';
+export { getLinkAlias, listLinks, setLinkAlias } from '../netlink/index.ts';
 // The primitives a plugin uses as they are: sockets, lookups and deletion.
 export { NetlinkSocket, deleteLink, getLink, listAddresses, listRoutes, setLink } from '../netlink/index.ts';
 export type { Address, Link, Route } from '../netlink/index.ts';

@@ -80,3 +80,4 @@ export { ETH_P_8021AD, ETH_P_8021Q, IFLA_VLAN_ID, IFLA_VLAN_PROTOCOL, createVlan
 export type { VlanInfo, VlanProtocol, VlanSpec } from './vlan.ts';
 export { IFLA_VRF_TABLE, createVrf, getVrf, listVrfs, vrfLinkInfo, vrfTableOf } from './vrf.ts';
 export type { Vrf, VrfSpec } from './vrf.ts';
+export { IFLA_IFALIAS, getLinkAlias, moveLinkToNetns, setLinkAlias } from './link-netns.ts';

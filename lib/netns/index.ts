@@ -13,3 +13,4 @@ export type { NetnsIdentity } from './identity.ts';
 export { openContainerNetns, openContainerNetnsForDel } from './container.ts';
 export { openNamespaces } from './attachment-namespaces.ts';
 export type { Namespaces } from './attachment-namespaces.ts';
+export { createTempNetns } from './temp-netns.ts';

@@ -5,6 +5,7 @@ import * as z from 'zod/mini';
 import { bandwidthSchema } from '../../plugins/bandwidth/schema.ts';
 import { bridgeSchema } from '../../plugins/bridge/schema.ts';
 import { firewallSchema } from '../../plugins/firewall/schema.ts';
+import { hostDeviceSchema } from '../../plugins/host-device/schema.ts';
 import { loopbackSchema } from '../../plugins/loopback/schema.ts';
 import { portMappingSchema, portmapSchema } from '../../plugins/portmap/schema.ts';
 import { tuningSchema } from '../../plugins/tuning/schema.ts';
@@ -26,6 +27,7 @@ const SCHEMAS: Readonly<Record<string, SchemaFile>> = {
   bandwidth: { schema: bandwidthSchema, title: 'bandwidth plugin configuration' },
   bridge: { schema: bridgeSchema, title: 'bridge plugin configuration' },
   firewall: { schema: firewallSchema, title: 'firewall plugin configuration' },
+  'host-device': { schema: hostDeviceSchema, title: 'host-device plugin configuration' },
   'host-local': {
     schema: hostLocalIpamSchema,
     title: 'host-local IPAM configuration (the "ipam" section of a plugin that delegates to it)',
