@@ -76,3 +76,7 @@ export { addRedirectFilter, redirectFilterOptions } from './filter.ts';
 export type { RedirectFilterSpec } from './filter.ts';
 export { createIfb } from './ifb.ts';
 export type { IfbSpec } from './ifb.ts';
+export { createDummy } from './dummy.ts';
+export type { DummySpec } from './dummy.ts';
+export { getTunInfo, parseTunInfo } from './tun.ts';
+export type { TunInfo } from './tun.ts';
