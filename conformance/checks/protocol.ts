@@ -34,6 +34,10 @@ export function minimalConf(ctx: CheckContext, plugin: PluginName, version: stri
       return { ...base, type: 'bandwidth', ...prev };
     case 'static':
       return { ...base, type: 'static', ipam: { type: 'static', addresses: [{ address: '10.99.1.2/24', gateway: '10.99.1.1' }] } };
+    case 'tap':
+      return { ...base, type: 'tap' };
+    case 'dummy':
+      return { ...base, type: 'dummy', ipam: ipamConf(ctx) };
   }
 }
 
