@@ -1,6 +1,6 @@
 import { type AttachmentRequest, settleSteps, startStep } from '../../lib/cni/index.ts';
 import { ipamClient } from '../../lib/ipam/index.ts';
-import { type ContainerInterface, deleteLink, findContainerInterface } from '../../lib/link/index.ts';
+import { type ContainerInterface, deleteLink, findContainerInterface, getLink } from '../../lib/link/index.ts';
 import { parseDummyConfig } from './config.ts';
 
 /**
@@ -20,7 +20,17 @@ export async function del(req: AttachmentRequest): Promise<void> {
   }
   try {
     const own = found;
-    const unlink = startStep(() => own?.index !== undefined && deleteLink(own.sock, own.index));
+    const unlink = startStep(() => {
+      if (own?.index === undefined) return false;
+      // only what ADD makes: after an ADD refused because CNI_IFNAME was taken, the runtime's
+      // DEL must not delete the interface that was there before
+      const link = getLink(own.sock, own.index);
+      if (link && link.kind !== 'dummy') {
+        process.stderr.write(`dummy: DEL leaves ${req.ifname}: it is a ${link.kind ?? 'device without a kind'}, not a dummy\n`);
+        return false;
+      }
+      return deleteLink(own.sock, own.index);
+    });
     const ipam = unlink.catch(() => {}).then(() => ipamClient(cfg.ipamType, req.path).del(req));
     await settleSteps('dummy DEL', [
       ['open the container namespace', lookupError === undefined ? undefined : Promise.reject(lookupError)],

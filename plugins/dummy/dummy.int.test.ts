@@ -55,6 +55,21 @@ describe.skipIf(!isRoot())('dummy: a dummy interface carrying IPAM addresses', (
     pod.remove();
   });
 
+  it('an ADD refused because CNI_IFNAME is taken, and the DEL after it, leave the existing interface alone', async () => {
+    const pod = createNamespace('dummy-taken');
+    pod.exec(['ip', 'link', 'add', 'dummy0', 'type', 'bridge']);
+    const config = conf({ ipam: ipam('10.98.1.0/24') });
+    const a = await run({ command: 'ADD', config, ...attach(pod, 'taken') });
+    expect(a.code).toBe(1);
+    expect(a.json.msg).toMatch(/\(dummy0\) already exists/);
+    const d = await run({ command: 'DEL', config, ...attach(pod, 'taken') });
+    expect(d.code, d.stdout).toBe(0);
+    expect(d.stderr).toMatch(/DEL leaves dummy0: it is a bridge, not a dummy/);
+    expect(links(pod).sort()).toEqual(['dummy0', 'lo']);
+    expect(reservations('10.98.1.0/24')).toEqual([]);
+    pod.remove();
+  });
+
   describe.skipIf(HAS_DUMMY)(`without the kernel's dummy driver (${HAS_DRIVER})`, () => {
     it('ADD fails naming the missing kernel feature, before IPAM is asked: nothing is left; DEL and STATUS succeed', async () => {
       const pod = createNamespace('dummy-none');

@@ -163,6 +163,11 @@ describe.skipIf(!isRoot())('tap: persistent TAP devices in the pod', () => {
     expect(links(pod).sort()).toEqual(['lo', 'tap0']);
     expect(link(pod, 'tap0')?.linkinfo?.info_kind).toBe('bridge');
     expect(reservations('10.95.0.0/24')).toEqual([]);
+    // the runtime's DEL after that ADD must not delete the interface that was there before
+    const d = await run({ command: 'DEL', config: conf({ ipam: ipam('10.95.0.0/24') }), ...attach(pod, 'f3') });
+    expect(d.code, d.stdout).toBe(0);
+    expect(d.stderr).toMatch(/DEL leaves tap0: it is a bridge, not a tap/);
+    expect(links(pod).sort()).toEqual(['lo', 'tap0']);
     pod.remove();
   });
 
