@@ -38,7 +38,7 @@ describe('probeDir', () => {
     writeFileSync(script, '#!/bin/sh\necho \'{"cniVersion":"1.0.0","supportedVersions":["0.4.0","1.0.0"]}\'\n', { mode: 0o755 });
     const facts = await probeDir(plugins);
     expect(facts.plugins.loopback).toEqual({ present: true, impl: 'other', versions: ['0.4.0', '1.0.0'] });
-    for (const name of ['firewall', 'tuning', 'ptp', 'bandwidth', 'static'] as const) expect(facts.plugins[name].present).toBe(false);
+    for (const name of ['firewall', 'tuning', 'ptp', 'bandwidth', 'static', 'tap', 'dummy'] as const) expect(facts.plugins[name].present).toBe(false);
     const all: Facts = { root: true, tools: new Set(['iptables', 'ping']), plugins: facts, reference: undefined, requirePlugins: false };
     const firewall = ALL_CHECKS.find((c) => c.id === 'firewall/forward-drop-policy');
     expect(firewall).toBeDefined();

@@ -57,6 +57,8 @@ const VALID: Record<string, fc.Arbitrary<Record<string, unknown>>> = {
   firewall: fc.record({ cniVersion: fc.constantFrom('1.0.0', '1.1.0'), name: fc.constant('fuzznet'), type: fc.constant('firewall'), prevResult: fc.constant(prevResult), ingressPolicy: fc.constantFrom('open', 'same-bridge', 'isolated'), backend: fc.constantFrom('iptables', 'nftables') }),
   'host-device': fc.record({ cniVersion: fc.constantFrom(...SUPPORTED_VERSIONS), name: fc.constant('fuzznet'), type: fc.constant('host-device'), device: fc.constantFrom('lo', 'eth1', 'uplink0'), hwaddr: fc.constantFrom(undefined, '02:00:00:00:00:01'), ipam: fc.constant(ipam) }),
   bandwidth: fc.record({ cniVersion: fc.constantFrom('1.0.0', '1.1.0'), name: fc.constant('fuzznet'), type: fc.constant('bandwidth'), prevResult: fc.constant(prevResult), ingressRate: fc.nat(), ingressBurst: fc.nat(), egressRate: fc.nat(), egressBurst: fc.nat() }),
+  tap: fc.record({ cniVersion: fc.constantFrom(...SUPPORTED_VERSIONS), name: fc.constant('fuzznet'), type: fc.constant('tap'), multiQueue: fc.boolean(), owner: fc.nat(), group: fc.nat(), mtu: fc.nat(9000), mac: fc.constant('02:00:00:00:00:01'), ipam: fc.constant(ipam) }),
+  dummy: fc.record({ cniVersion: fc.constantFrom(...SUPPORTED_VERSIONS), name: fc.constant('fuzznet'), type: fc.constant('dummy'), ipam: fc.constant(ipam) }),
 };
 
 describe.skipIf(!isRoot())('dist/bin plugins under fuzzed input (in a throwaway node netns)', () => {

@@ -15,6 +15,8 @@ import { TUNING_CHECKS } from './tuning.ts';
 import { VLAN_CHECKS } from './vlan.ts';
 import { VRF_CHECKS } from './vrf.ts';
 import { HOST_DEVICE_CHECKS } from './host-device.ts';
+import { TAP_CHECKS } from './tap.ts';
+import { DUMMY_CHECKS } from './dummy.ts';
 
 /** The whole suite. */
-export const ALL_CHECKS: readonly Check[] = [...PROTOCOL_CHECKS, ...LOOPBACK_CHECKS, ...HOST_LOCAL_CHECKS, ...BRIDGE_CHECKS, ...PORTMAP_CHECKS, ...FIREWALL_CHECKS, ...TUNING_CHECKS, ...PTP_CHECKS, ...BANDWIDTH_CHECKS, ...STATIC_CHECKS, ...HOST_DEVICE_CHECKS, ...VLAN_CHECKS, ...VRF_CHECKS, ...INTEROP_CHECKS, ...INTEROP_CHAIN_CHECKS];
+export const ALL_CHECKS: readonly Check[] = [...PROTOCOL_CHECKS, ...LOOPBACK_CHECKS, ...HOST_LOCAL_CHECKS, ...BRIDGE_CHECKS, ...PORTMAP_CHECKS, ...FIREWALL_CHECKS, ...TUNING_CHECKS, ...PTP_CHECKS, ...BANDWIDTH_CHECKS, ...STATIC_CHECKS, ...HOST_DEVICE_CHECKS, ...VLAN_CHECKS, ...VRF_CHECKS, ...TAP_CHECKS, ...DUMMY_CHECKS, ...INTEROP_CHECKS, ...INTEROP_CHAIN_CHECKS];

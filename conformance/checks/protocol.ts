@@ -41,6 +41,10 @@ export function minimalConf(ctx: CheckContext, plugin: PluginName, version: stri
     case 'host-device':
       // a device the node does not have: the protocol checks end before one would move
       return { ...base, type: 'host-device', device: 'hdproto0' };
+    case 'tap':
+      return { ...base, type: 'tap' };
+    case 'dummy':
+      return { ...base, type: 'dummy', ipam: ipamConf(ctx) };
   }
 }
 

@@ -33,9 +33,15 @@ export { ifnameTaken } from './errors.ts';
 export { moveLinkInto } from './device-move.ts';
 export type { NetnsSide } from './device-move.ts';
 export { getLinkAlias, listLinks, setLinkAlias } from '../netlink/index.ts';
+export { createContainerTap, tapFlags, tapInfo } from './tap.ts';
+export type { ContainerTapSettings } from './tap.ts';
+export { createContainerDummy } from './dummy.ts';
+export { interfaceSettingsFrom } from './ipam-settings.ts';
+export { missingL3 } from './expected-l3.ts';
+export type { ObservedL3 } from './expected-l3.ts';
 // The primitives a plugin uses as they are: sockets, lookups and deletion.
 export { NetlinkSocket, deleteLink, getLink, listAddresses, listRoutes, setLink } from '../netlink/index.ts';
-export type { Address, Link, Route } from '../netlink/index.ts';
+export type { Address, Link, Route, TunInfo } from '../netlink/index.ts';
 export {
   INGRESS_HANDLE,
   TBF_HANDLE,

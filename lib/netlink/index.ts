@@ -81,3 +81,7 @@ export type { VlanInfo, VlanProtocol, VlanSpec } from './vlan.ts';
 export { IFLA_VRF_TABLE, createVrf, getVrf, listVrfs, vrfLinkInfo, vrfTableOf } from './vrf.ts';
 export type { Vrf, VrfSpec } from './vrf.ts';
 export { IFLA_IFALIAS, getLinkAlias, moveLinkToNetns, setLinkAlias } from './link-netns.ts';
+export { createDummy } from './dummy.ts';
+export type { DummySpec } from './dummy.ts';
+export { getTunInfo, parseTunInfo } from './tun.ts';
+export type { TunInfo } from './tun.ts';

@@ -43,6 +43,8 @@ export { startProcess } from './spawn.ts';
 export { replaceProcess } from './exec.ts';
 export { O_RDONLY, O_WRONLY, O_NONBLOCK, O_CLOEXEC, openFile, fileIdentity, readToEnd, writeAll, readTextFile, writeTextFile } from './file.ts';
 export type { FileIdentity } from './file.ts';
+export { IFF_MULTI_QUEUE, IFF_NO_PI, IFF_TAP, IFF_TUN, IFF_VNET_HDR, createPersistentTun, encodeTunIfreq } from './tun.ts';
+export type { PersistentTunSpec } from './tun.ts';
 export { processIo } from './process-io.ts';
 export { randomBytes } from './random.ts';
 export { tryLockNetnsMutex, withNetnsMutex } from './netns-mutex.ts';

@@ -19,6 +19,10 @@ export interface Libc {
   readonly fstatfs: (fd: number, buf: Uint8Array) => number;
   /** Variadic in C; called here without extra arguments (NS_GET_NSTYPE takes none). */
   readonly ioctl: (fd: number, request: number) => number;
+  /** ioctl(2) whose argument points at a buffer the kernel reads or fills (a struct ifreq). */
+  readonly ioctlPointer: (fd: number, request: number, arg: Uint8Array) => number;
+  /** ioctl(2) whose argument is a value passed in place of a pointer (TUNSETOWNER's uid). */
+  readonly ioctlValue: (fd: number, request: number, arg: number) => number;
   /** `fds` holds two ints. */
   readonly pipe2: (fds: Int32Array, flags: number) => number;
   readonly read: (fd: number, buf: Uint8Array, len: number) => number;
@@ -57,7 +61,8 @@ export interface Libc {
 }
 
 /**
- * The C prototype of every function in {@link Libc}, declared on first use: with koffi under
+ * The C prototype of every function in {@link Libc} (the symbol is the prototype's name, which
+ * is the key's but for the fixed-argument variants of a variadic function), declared on first use: with koffi under
  * Node (unit tests, lib/runtime), with bun:ffi in the compiled executables, where koffi's
  * native module would have to be shipped beside the binary and costs 4-5 ms more per process.
  */
@@ -75,6 +80,11 @@ export const PROTOTYPES: Readonly<Record<Exclude<keyof Libc, 'longSize'>, string
   statfs: 'int statfs(const char *path, void *buf)',
   fstatfs: 'int fstatfs(int fd, void *buf)',
   ioctl: 'int ioctl(int fd, unsigned long request, ...)',
+  // The same C function with a fixed third argument: bun:ffi has no variadic calls, and on the
+  // targets built (x86-64, arm64 Linux) a variadic callee reads its integer and pointer
+  // arguments from the same registers as a fixed one.
+  ioctlPointer: 'int ioctl(int fd, unsigned long request, void *arg)',
+  ioctlValue: 'int ioctl(int fd, unsigned long request, unsigned long arg)',
   pipe2: 'int pipe2(void *fds, int flags)',
   read: 'intptr_t read(int fd, void *buf, size_t count)',
   open: 'int open(const char *path, int flags)',

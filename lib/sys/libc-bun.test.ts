@@ -13,11 +13,13 @@ describe('signatureOf', () => {
 
   it('passes pointers, strings and string lists by kind, and sizes by width', () => {
     expect(signatureOf(PROTOTYPES.posix_spawn)).toEqual({
+      symbol: 'posix_spawn',
       ffiArgs: ['ptr', 'ptr', 'ptr', 'ptr', 'ptr', 'ptr'],
       kinds: ['plain', 'string', 'plain', 'plain', 'strings', 'strings'],
       returns: 'i32',
     });
     expect(signatureOf(PROTOTYPES.sendto)).toEqual({
+      symbol: 'sendto',
       ffiArgs: ['i32', 'ptr', 'u64', 'i32', 'ptr', 'u32'],
       kinds: ['plain', 'plain', 'plain', 'plain', 'plain', 'plain'],
       returns: 'i64_fast',
@@ -28,10 +30,16 @@ describe('signatureOf', () => {
 
   it("takes koffi's ('int', value) pairs for the variadic part", () => {
     expect(signatureOf(PROTOTYPES.fcntl, 1)).toEqual({
+      symbol: 'fcntl',
       ffiArgs: ['i32', 'i32', 'i32'],
       kinds: ['plain', 'plain', 'variadic-int'],
       returns: 'i32',
     });
+  });
+
+  it('binds the fixed-argument variants of ioctl to the ioctl symbol, pointer and value each as wide as a register', () => {
+    expect(signatureOf(PROTOTYPES.ioctlPointer)).toMatchObject({ symbol: 'ioctl', ffiArgs: ['i32', 'u64', 'ptr'] });
+    expect(signatureOf(PROTOTYPES.ioctlValue)).toMatchObject({ symbol: 'ioctl', ffiArgs: ['i32', 'u64', 'u64'] });
   });
 
   it('refuses a C type it has no mapping for, rather than guess a width', () => {

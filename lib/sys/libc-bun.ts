@@ -11,6 +11,8 @@ interface BunFfi {
 type ArgKind = 'plain' | 'string' | 'strings' | 'variadic-int';
 
 interface Signature {
+  /** The C symbol: the prototype's function name. */
+  readonly symbol: string;
   readonly ffiArgs: string[];
   readonly kinds: ArgKind[];
   readonly returns: string;
@@ -39,6 +41,7 @@ export function signatureOf(prototype: string, extraVariadic = 0): Signature {
   const head = prototype.slice(0, open).trim();
   const space = head.lastIndexOf(' ');
   if (open < 0 || space < 0 || !prototype.endsWith(')')) throw new Error(`unreadable prototype: ${prototype}`);
+  const symbol = head.slice(space + 1);
   const returns = SCALARS[head.slice(0, space).trim()];
   if (returns === undefined) throw new Error(`no bun:ffi type for the result of ${prototype}`);
   const params = prototype.slice(open + 1, -1);
@@ -69,7 +72,7 @@ export function signatureOf(prototype: string, extraVariadic = 0): Signature {
       kinds.push('plain');
     }
   }
-  return { ffiArgs, kinds, returns };
+  return { symbol, ffiArgs, kinds, returns };
 }
 
 /** Extra variadic arguments per function, as the callers in lib/sys pass them. */
@@ -95,7 +98,7 @@ export function bindWithBunFfi(): LibcBinding {
   };
   const bind = (name: string, prototype: string) => {
     const sig = signatureOf(prototype, VARIADIC_INTS[name] ?? 0);
-    return wrap(ffi, open(name, { args: sig.ffiArgs, returns: sig.returns }), sig);
+    return wrap(ffi, open(sig.symbol, { args: sig.ffiArgs, returns: sig.returns }), sig);
   };
   let errnoAddress: number | undefined;
   const errno = (): number => {

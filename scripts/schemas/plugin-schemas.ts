@@ -13,6 +13,8 @@ import { ptpSchema } from '../../plugins/ptp/schema.ts';
 import { dhcpIpamSchema } from '../../plugins/dhcp/schema.ts';
 import { vlanSchema } from '../../plugins/vlan/schema.ts';
 import { vrfSchema } from '../../plugins/vrf/schema.ts';
+import { tapSchema } from '../../plugins/tap/schema.ts';
+import { dummySchema } from '../../plugins/dummy/schema.ts';
 import { staticIpamSchema, staticRequestSchema } from '../../plugins/static/schema.ts';
 import { hostLocalIpamSchema, hostLocalRequestSchema } from '../../lib/host-local/schema.ts';
 
@@ -39,6 +41,8 @@ const SCHEMAS: Readonly<Record<string, SchemaFile>> = {
   ptp: { schema: ptpSchema, title: 'ptp plugin configuration' },
   vlan: { schema: vlanSchema, title: 'vlan plugin configuration' },
   vrf: { schema: vrfSchema, title: 'vrf plugin configuration' },
+  tap: { schema: tapSchema, title: 'tap plugin configuration' },
+  dummy: { schema: dummySchema, title: 'dummy plugin configuration' },
   static: {
     schema: staticIpamSchema,
     title: 'static IPAM configuration (the "ipam" section of a plugin that delegates to it)',

@@ -14,11 +14,13 @@ import staticIpam from '../../../schemas/static.json' with { type: 'json' };
 import tuning from '../../../schemas/tuning.json' with { type: 'json' };
 import vlan from '../../../schemas/vlan.json' with { type: 'json' };
 import vrf from '../../../schemas/vrf.json' with { type: 'json' };
+import tap from '../../../schemas/tap.json' with { type: 'json' };
+import dummy from '../../../schemas/dummy.json' with { type: 'json' };
 import type { NetworkConfigList } from '../conf.ts';
 import { type Finding, checkValue } from '../../cni/json-schema.ts';
 
 /** Plugin type -> the schema of its configuration object. */
-const PLUGIN_SCHEMAS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = { bandwidth, bridge, firewall, 'host-device': hostDevice, loopback, portmap, ptp, tuning, vlan, vrf };
+const PLUGIN_SCHEMAS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = { bandwidth, bridge, firewall, 'host-device': hostDevice, loopback, portmap, ptp, tuning, vlan, vrf, dummy, tap };
 /** IPAM plugin type -> the schema of the `ipam` section of a plugin that delegates to it. */
 const IPAM_SCHEMAS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = { 'host-local': hostLocal, static: staticIpam };
 
