@@ -65,7 +65,7 @@ export { addBridgeVlan, deleteBridgeVlan, listBridgeVlans } from './bridge-vlan.
 export type { BridgeVlan, BridgeVlanSpec } from './bridge-vlan.ts';
 export { addAddress, deleteAddress, listAddresses, parseAddress } from './addr.ts';
 export type { Address, AddressFilter, AddressSpec } from './addr.ts';
-export { addRoute, deleteRoute, listRoutes, parseRoute } from './route.ts';
+export { addRoute, deleteRoute, listRoutes, parseRoute, replaceRoute } from './route.ts';
 export type { Route, RouteFilter, RouteSpec } from './route.ts';
 export { ConntrackUnavailableError, deleteConntrackEntries, openConntrackSocket } from './conntrack.ts';
 export type { ConntrackFilter } from './conntrack.ts';
@@ -76,3 +76,21 @@ export { addRedirectFilter, redirectFilterOptions } from './filter.ts';
 export type { RedirectFilterSpec } from './filter.ts';
 export { createIfb } from './ifb.ts';
 export type { IfbSpec } from './ifb.ts';
+export {
+  FIB_RULE_HDR_LEN,
+  FRA_DST,
+  FRA_PRIORITY,
+  FRA_SRC,
+  FRA_TABLE,
+  FR_ACT_TO_TBL,
+  RTM_DELRULE,
+  RTM_GETRULE,
+  RTM_NEWRULE,
+  addRule,
+  decodeFibRuleHdr,
+  deleteRule,
+  encodeFibRuleHdr,
+  listRules,
+  parseRule,
+} from './rule.ts';
+export type { FibRuleHdr, Rule, RuleFilter, RuleSpec } from './rule.ts';

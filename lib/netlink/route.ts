@@ -5,6 +5,7 @@ import {
   AF_UNSPEC,
   NLM_F_CREATE,
   NLM_F_EXCL,
+  NLM_F_REPLACE,
   RTA_DST,
   RTA_GATEWAY,
   RTA_METRICS,
@@ -103,6 +104,20 @@ export function addRoute(sock: NetlinkSocket, spec: RouteSpec): void {
     flags: NLM_F_CREATE | NLM_F_EXCL,
     ...encodeRoute(spec, false),
     what: `add route ${describeRoute(spec)}`,
+  });
+}
+
+/**
+ * Adds a route or replaces the one with the same key (destination, table, metric and, for
+ * IPv4, TOS), as `ip route replace`.
+ * @throws {NetlinkError} ENETUNREACH when the gateway is not reachable through any connected prefix.
+ */
+export function replaceRoute(sock: NetlinkSocket, spec: RouteSpec): void {
+  sock.request({
+    type: RTM_NEWROUTE,
+    flags: NLM_F_CREATE | NLM_F_REPLACE,
+    ...encodeRoute(spec, false),
+    what: `replace route ${describeRoute(spec)}`,
   });
 }
 
