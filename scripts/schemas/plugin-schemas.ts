@@ -9,6 +9,7 @@ import { loopbackSchema } from '../../plugins/loopback/schema.ts';
 import { portMappingSchema, portmapSchema } from '../../plugins/portmap/schema.ts';
 import { tuningSchema } from '../../plugins/tuning/schema.ts';
 import { ptpSchema } from '../../plugins/ptp/schema.ts';
+import { sbrSchema } from '../../plugins/sbr/schema.ts';
 import { staticIpamSchema, staticRequestSchema } from '../../plugins/static/schema.ts';
 import { hostLocalIpamSchema, hostLocalRequestSchema } from '../../lib/host-local/schema.ts';
 
@@ -32,6 +33,7 @@ const SCHEMAS: Readonly<Record<string, SchemaFile>> = {
   portmap: { schema: portmapSchema, title: 'portmap plugin configuration', defs: { portMapping: portMappingSchema } },
   tuning: { schema: tuningSchema, title: 'tuning plugin configuration' },
   ptp: { schema: ptpSchema, title: 'ptp plugin configuration' },
+  sbr: { schema: sbrSchema, title: 'sbr plugin configuration' },
   static: {
     schema: staticIpamSchema,
     title: 'static IPAM configuration (the "ipam" section of a plugin that delegates to it)',
