@@ -11,7 +11,8 @@ import { PROTOCOL_CHECKS } from './protocol.ts';
 import { PTP_CHECKS } from './ptp.ts';
 import { STATIC_CHECKS } from './static.ts';
 import { BANDWIDTH_CHECKS } from './bandwidth.ts';
+import { SBR_CHECKS } from './sbr.ts';
 import { TUNING_CHECKS } from './tuning.ts';
 
 /** The whole suite. */
-export const ALL_CHECKS: readonly Check[] = [...PROTOCOL_CHECKS, ...LOOPBACK_CHECKS, ...HOST_LOCAL_CHECKS, ...BRIDGE_CHECKS, ...PORTMAP_CHECKS, ...FIREWALL_CHECKS, ...TUNING_CHECKS, ...PTP_CHECKS, ...BANDWIDTH_CHECKS, ...STATIC_CHECKS, ...INTEROP_CHECKS, ...INTEROP_CHAIN_CHECKS];
+export const ALL_CHECKS: readonly Check[] = [...PROTOCOL_CHECKS, ...LOOPBACK_CHECKS, ...HOST_LOCAL_CHECKS, ...BRIDGE_CHECKS, ...PORTMAP_CHECKS, ...FIREWALL_CHECKS, ...TUNING_CHECKS, ...PTP_CHECKS, ...BANDWIDTH_CHECKS, ...STATIC_CHECKS, ...SBR_CHECKS, ...INTEROP_CHECKS, ...INTEROP_CHAIN_CHECKS];
