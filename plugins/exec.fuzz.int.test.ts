@@ -56,6 +56,7 @@ const VALID: Record<string, fc.Arbitrary<Record<string, unknown>>> = {
   tuning: fc.record({ cniVersion: fc.constantFrom('1.0.0', '1.1.0'), name: fc.constant('fuzznet'), type: fc.constant('tuning'), prevResult: fc.constant(prevResult), mtu: fc.nat(9000), promisc: fc.boolean(), sysctl: fc.constant({ 'net.ipv4.conf.eth0.rp_filter': '0' }) }),
   firewall: fc.record({ cniVersion: fc.constantFrom('1.0.0', '1.1.0'), name: fc.constant('fuzznet'), type: fc.constant('firewall'), prevResult: fc.constant(prevResult), ingressPolicy: fc.constantFrom('open', 'same-bridge', 'isolated'), backend: fc.constantFrom('iptables', 'nftables') }),
   bandwidth: fc.record({ cniVersion: fc.constantFrom('1.0.0', '1.1.0'), name: fc.constant('fuzznet'), type: fc.constant('bandwidth'), prevResult: fc.constant(prevResult), ingressRate: fc.nat(), ingressBurst: fc.nat(), egressRate: fc.nat(), egressBurst: fc.nat() }),
+  sbr: fc.record({ cniVersion: fc.constantFrom('1.0.0', '1.1.0'), name: fc.constant('fuzznet'), type: fc.constant('sbr'), prevResult: fc.constant(prevResult), table: fc.nat() }),
 };
 
 describe.skipIf(!isRoot())('dist/bin plugins under fuzzed input (in a throwaway node netns)', () => {
