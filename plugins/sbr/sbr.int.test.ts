@@ -75,6 +75,13 @@ describe.skipIf(!isRoot())('sbr: source-based routing in the pod', () => {
       expect(rxPackets(env, via) - viaBefore).toBeGreaterThanOrEqual(3);
       expect(rxPackets(env, other) - otherBefore).toBe(0);
     }
+    // and the pod answers each address's requests from a far source (the default routes' job) through that address's interface
+    for (const [address, via, other] of [['10.94.0.2', hostA, hostB], ['10.95.0.2', hostB, hostA]] as const) {
+      const [viaBefore, otherBefore] = [rxPackets(env, via), rxPackets(env, other)];
+      expect(env.node.tryExec(['ping', '-c', '3', '-i', '0.2', '-w', '4', '-I', '192.0.2.1', address]).code).toBe(0);
+      expect(rxPackets(env, via) - viaBefore).toBeGreaterThanOrEqual(3);
+      expect(rxPackets(env, other) - otherBefore).toBe(0);
+    }
     // an address bound to no interface's table has no route: the main table lost them both (Go's behaviour)
     expect(pod.tryExec(['ip', 'route', 'get', '192.0.2.1']).code).not.toBe(0);
 
