@@ -59,6 +59,7 @@ const VALID: Record<string, fc.Arbitrary<Record<string, unknown>>> = {
   bandwidth: fc.record({ cniVersion: fc.constantFrom('1.0.0', '1.1.0'), name: fc.constant('fuzznet'), type: fc.constant('bandwidth'), prevResult: fc.constant(prevResult), ingressRate: fc.nat(), ingressBurst: fc.nat(), egressRate: fc.nat(), egressBurst: fc.nat() }),
   tap: fc.record({ cniVersion: fc.constantFrom(...SUPPORTED_VERSIONS), name: fc.constant('fuzznet'), type: fc.constant('tap'), multiQueue: fc.boolean(), owner: fc.nat(), group: fc.nat(), mtu: fc.nat(9000), mac: fc.constant('02:00:00:00:00:01'), ipam: fc.constant(ipam) }),
   dummy: fc.record({ cniVersion: fc.constantFrom(...SUPPORTED_VERSIONS), name: fc.constant('fuzznet'), type: fc.constant('dummy'), ipam: fc.constant(ipam) }),
+  sbr: fc.record({ cniVersion: fc.constantFrom('1.0.0', '1.1.0'), name: fc.constant('fuzznet'), type: fc.constant('sbr'), prevResult: fc.constant(prevResult), table: fc.nat() }),
 };
 
 describe.skipIf(!isRoot())('dist/bin plugins under fuzzed input (in a throwaway node netns)', () => {

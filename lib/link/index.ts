@@ -28,6 +28,21 @@ export type { UdpFlush } from './conntrack.ts';
 export { ensureSysctl, trySysctl } from './sysctl.ts';
 export { LINK_SETTING_ORDER, currentLinkSettings, probeSysctls, setLinkSetting, writeSysctlIn } from './tuning.ts';
 export type { LinkSetting, LinkSettings, NetSysctl, NetSysctlState } from './tuning.ts';
+export {
+  MAIN_TABLE,
+  addSourceRule,
+  addTableRoute,
+  hostPrefix,
+  listMainRoutesOf,
+  listPolicyRules,
+  listRoutesOfAllTables,
+  lockNamespace,
+  putTableRoute,
+  removeRule,
+  removeTableRoute,
+  routeSpecOf,
+} from './policy-routing.ts';
+export type { RouteSpec, Rule } from '../netlink/index.ts';
 export { randomHex, randomMac, randomVethName } from './random.ts';
 export { ifnameTaken } from './errors.ts';
 export { moveLinkInto } from './device-move.ts';

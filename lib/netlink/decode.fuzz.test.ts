@@ -14,6 +14,7 @@ import { NetlinkError } from './errors.ts';
 import { decodeIfAddrMsg, decodeIfInfoMsg, decodeNfGenMsg, decodeRtMsg } from './headers.ts';
 import { listLinks, parseLink } from './link.ts';
 import { listRoutes, parseRoute } from './route.ts';
+import { FRA_DST, FRA_PRIORITY, FRA_SRC, FRA_TABLE, RTM_NEWRULE, parseRule } from './rule.ts';
 import { NetlinkSocket } from './socket.ts';
 import { type Attr, type NlMessage, attrMap, encodeAttrs, parseAttrs, parseDoneReply, parseErrorReply, parseMessages, readString, readU32, readU8 } from './wire.ts';
 
@@ -42,6 +43,7 @@ const value = fc.oneof(
 const LINK_TYPES = [IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_MASTER, IFLA_OPERSTATE, IFLA_LINK_NETNSID, IFLA_LINKINFO, IFLA_PROTINFO, IFLA_AF_SPEC];
 const ADDR_TYPES = [IFA_ADDRESS, IFA_LOCAL, IFA_LABEL, IFA_FLAGS];
 const ROUTE_TYPES = [RTA_DST, RTA_GATEWAY, RTA_OIF, RTA_PREFSRC, RTA_TABLE, RTA_METRICS];
+const RULE_TYPES = [FRA_DST, FRA_SRC, FRA_PRIORITY, FRA_TABLE];
 const NEST_TYPES = [IFLA_INFO_KIND, IFLA_INFO_DATA, 1, 2, 3, 4, 5, 6];
 
 const attr = (types: readonly number[]): fc.Arbitrary<Attr> =>
@@ -110,6 +112,13 @@ describe('link, address and route messages from arbitrary bytes', () => {
     checkProperty([fc.oneof(payload(ROUTE_TYPES, family), bytes(64))], (p) => {
       const r = outcome(() => parseRoute(msg(RTM_NEWROUTE, p)), malformed);
       if ('value' in r && r.value) expect(r.value.dst).toContain('/');
+    }, 1000);
+  });
+
+  it('parseRule gives a Rule, nothing (another family) or the declared RangeError', () => {
+    checkProperty([fc.oneof(payload(RULE_TYPES, family), bytes(64))], (p) => {
+      const r = outcome(() => parseRule(msg(RTM_NEWRULE, p)), malformed);
+      if ('value' in r && r.value) expect(Number.isInteger(r.value.table) && Number.isInteger(r.value.priority)).toBe(true);
     }, 1000);
   });
 });

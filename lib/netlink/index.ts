@@ -85,3 +85,21 @@ export { createDummy } from './dummy.ts';
 export type { DummySpec } from './dummy.ts';
 export { getTunInfo, parseTunInfo } from './tun.ts';
 export type { TunInfo } from './tun.ts';
+export {
+  FIB_RULE_HDR_LEN,
+  FRA_DST,
+  FRA_PRIORITY,
+  FRA_SRC,
+  FRA_TABLE,
+  FR_ACT_TO_TBL,
+  RTM_DELRULE,
+  RTM_GETRULE,
+  RTM_NEWRULE,
+  addRule,
+  decodeFibRuleHdr,
+  deleteRule,
+  encodeFibRuleHdr,
+  listRules,
+  parseRule,
+} from './rule.ts';
+export type { FibRuleHdr, Rule, RuleFilter, RuleSpec } from './rule.ts';

@@ -17,9 +17,12 @@ import {
   RTM_DELROUTE,
   RTM_NEWROUTE,
   RTNH_F_ONLINK,
+  NLM_F_CREATE,
+  NLM_F_EXCL,
+  NLM_F_REPLACE,
 } from './constants.ts';
 import { FakeTransport, fakeAck, fakeDone, fakeMessage } from '../testing/fake-transport.ts';
-import { addRoute, deleteRoute, listRoutes } from './route.ts';
+import { addRoute, deleteRoute, listRoutes, replaceRoute } from './route.ts';
 import { NetlinkSocket } from './socket.ts';
 import { attrMap, bytesAttr, encodeAttrs, nestedAttr, readU32, u32Attr } from './wire.ts';
 import { decodeRtMsg, encodeRtMsg, RTMSG_LEN } from './headers.ts';
@@ -73,6 +76,17 @@ describe('addRoute', () => {
     expect(() => addRoute(kernel((req) => [fakeAck(req, 17)]).sock, { dst: '::/0', gateway: 'fe80::1', oif: 2 })).toThrow(
       expect.objectContaining({ code: 'EEXIST' }),
     );
+  });
+});
+
+describe('replaceRoute', () => {
+  it('sends create+replace (not exclusive) with the table above 255 in RTA_TABLE only', () => {
+    const { sock, sent } = kernel((req) => [fakeAck(req)]);
+    replaceRoute(sock, { dst: '0.0.0.0/0', gateway: '10.0.0.1', oif: 3, table: 300 });
+    expect(sent[0]?.type).toBe(RTM_NEWROUTE);
+    expect((sent[0]?.flags ?? 0) & (NLM_F_CREATE | NLM_F_REPLACE | NLM_F_EXCL)).toBe(NLM_F_CREATE | NLM_F_REPLACE);
+    expect(decodeRtMsg(sent[0]?.payload ?? Buffer.alloc(12)).table).toBe(0);
+    expect(readU32(attrsOf(sent[0]).get(RTA_TABLE))).toBe(300);
   });
 });
 

@@ -15,6 +15,7 @@ import { vlanSchema } from '../../plugins/vlan/schema.ts';
 import { vrfSchema } from '../../plugins/vrf/schema.ts';
 import { tapSchema } from '../../plugins/tap/schema.ts';
 import { dummySchema } from '../../plugins/dummy/schema.ts';
+import { sbrSchema } from '../../plugins/sbr/schema.ts';
 import { staticIpamSchema, staticRequestSchema } from '../../plugins/static/schema.ts';
 import { hostLocalIpamSchema, hostLocalRequestSchema } from '../../lib/host-local/schema.ts';
 
@@ -43,6 +44,7 @@ const SCHEMAS: Readonly<Record<string, SchemaFile>> = {
   vrf: { schema: vrfSchema, title: 'vrf plugin configuration' },
   tap: { schema: tapSchema, title: 'tap plugin configuration' },
   dummy: { schema: dummySchema, title: 'dummy plugin configuration' },
+  sbr: { schema: sbrSchema, title: 'sbr plugin configuration' },
   static: {
     schema: staticIpamSchema,
     title: 'static IPAM configuration (the "ipam" section of a plugin that delegates to it)',

@@ -10,6 +10,7 @@ import hostLocal from '../../../schemas/host-local.json' with { type: 'json' };
 import loopback from '../../../schemas/loopback.json' with { type: 'json' };
 import portmap from '../../../schemas/portmap.json' with { type: 'json' };
 import ptp from '../../../schemas/ptp.json' with { type: 'json' };
+import sbr from '../../../schemas/sbr.json' with { type: 'json' };
 import staticIpam from '../../../schemas/static.json' with { type: 'json' };
 import tuning from '../../../schemas/tuning.json' with { type: 'json' };
 import vlan from '../../../schemas/vlan.json' with { type: 'json' };
@@ -20,7 +21,7 @@ import type { NetworkConfigList } from '../conf.ts';
 import { type Finding, checkValue } from '../../cni/json-schema.ts';
 
 /** Plugin type -> the schema of its configuration object. */
-const PLUGIN_SCHEMAS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = { bandwidth, bridge, firewall, 'host-device': hostDevice, loopback, portmap, ptp, tuning, vlan, vrf, dummy, tap };
+const PLUGIN_SCHEMAS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = { bandwidth, bridge, firewall, 'host-device': hostDevice, loopback, portmap, ptp, tuning, vlan, vrf, dummy, tap, sbr };
 /** IPAM plugin type -> the schema of the `ipam` section of a plugin that delegates to it. */
 const IPAM_SCHEMAS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = { 'host-local': hostLocal, static: staticIpam };
 
