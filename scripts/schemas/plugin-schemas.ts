@@ -9,6 +9,8 @@ import { loopbackSchema } from '../../plugins/loopback/schema.ts';
 import { portMappingSchema, portmapSchema } from '../../plugins/portmap/schema.ts';
 import { tuningSchema } from '../../plugins/tuning/schema.ts';
 import { ptpSchema } from '../../plugins/ptp/schema.ts';
+import { macvlanSchema } from '../../plugins/macvlan/schema.ts';
+import { ipvlanSchema } from '../../plugins/ipvlan/schema.ts';
 import { staticIpamSchema, staticRequestSchema } from '../../plugins/static/schema.ts';
 import { hostLocalIpamSchema, hostLocalRequestSchema } from '../../lib/host-local/schema.ts';
 
@@ -32,6 +34,8 @@ const SCHEMAS: Readonly<Record<string, SchemaFile>> = {
   portmap: { schema: portmapSchema, title: 'portmap plugin configuration', defs: { portMapping: portMappingSchema } },
   tuning: { schema: tuningSchema, title: 'tuning plugin configuration' },
   ptp: { schema: ptpSchema, title: 'ptp plugin configuration' },
+  macvlan: { schema: macvlanSchema, title: 'macvlan plugin configuration' },
+  ipvlan: { schema: ipvlanSchema, title: 'ipvlan plugin configuration' },
   static: {
     schema: staticIpamSchema,
     title: 'static IPAM configuration (the "ipam" section of a plugin that delegates to it)',

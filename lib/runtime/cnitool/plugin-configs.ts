@@ -6,7 +6,9 @@ import bandwidth from '../../../schemas/bandwidth.json' with { type: 'json' };
 import bridge from '../../../schemas/bridge.json' with { type: 'json' };
 import firewall from '../../../schemas/firewall.json' with { type: 'json' };
 import hostLocal from '../../../schemas/host-local.json' with { type: 'json' };
+import ipvlan from '../../../schemas/ipvlan.json' with { type: 'json' };
 import loopback from '../../../schemas/loopback.json' with { type: 'json' };
+import macvlan from '../../../schemas/macvlan.json' with { type: 'json' };
 import portmap from '../../../schemas/portmap.json' with { type: 'json' };
 import ptp from '../../../schemas/ptp.json' with { type: 'json' };
 import staticIpam from '../../../schemas/static.json' with { type: 'json' };
@@ -15,7 +17,7 @@ import type { NetworkConfigList } from '../conf.ts';
 import { type Finding, checkValue } from '../../cni/json-schema.ts';
 
 /** Plugin type -> the schema of its configuration object. */
-const PLUGIN_SCHEMAS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = { bandwidth, bridge, firewall, loopback, portmap, ptp, tuning };
+const PLUGIN_SCHEMAS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = { bandwidth, bridge, firewall, ipvlan, loopback, macvlan, portmap, ptp, tuning };
 /** IPAM plugin type -> the schema of the `ipam` section of a plugin that delegates to it. */
 const IPAM_SCHEMAS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = { 'host-local': hostLocal, static: staticIpam };
 
