@@ -56,8 +56,9 @@ export function resolveParent(sock: NetlinkSocket, name: string | undefined, pla
  * a bridge or bond it is a port of (EBUSY); a bridge itself is a fine parent.
  */
 export function parentProblem(parent: Link, kind: ChildKind): string | undefined {
-  if (parent.flags & IFF_LOOPBACK) return `"${parent.name}" is the loopback device: a ${kind} needs an Ethernet parent`;
-  if (parent.type !== ARPHRD_ETHER) return `"${parent.name}" is not an Ethernet device (link type ${parent.type}): a ${kind} needs one`;
+  const child = `${kind === 'ipvlan' ? 'an' : 'a'} ${kind}`;
+  if (parent.flags & IFF_LOOPBACK) return `"${parent.name}" is the loopback device: ${child} needs an Ethernet parent`;
+  if (parent.type !== ARPHRD_ETHER) return `"${parent.name}" is not an Ethernet device (link type ${parent.type}): ${child} needs one`;
   if (parent.master !== undefined) {
     const of = parent.slaveKind ? `a ${parent.slaveKind}` : 'another device';
     return `"${parent.name}" is a port of ${of} (ifindex ${parent.master}), which takes its frames: use the ${parent.slaveKind ?? 'master'} itself as master`;
