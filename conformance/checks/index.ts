@@ -12,6 +12,8 @@ import { PTP_CHECKS } from './ptp.ts';
 import { STATIC_CHECKS } from './static.ts';
 import { BANDWIDTH_CHECKS } from './bandwidth.ts';
 import { TUNING_CHECKS } from './tuning.ts';
+import { MACVLAN_CHECKS } from './macvlan.ts';
+import { IPVLAN_CHECKS } from './ipvlan.ts';
 
 /** The whole suite. */
-export const ALL_CHECKS: readonly Check[] = [...PROTOCOL_CHECKS, ...LOOPBACK_CHECKS, ...HOST_LOCAL_CHECKS, ...BRIDGE_CHECKS, ...PORTMAP_CHECKS, ...FIREWALL_CHECKS, ...TUNING_CHECKS, ...PTP_CHECKS, ...BANDWIDTH_CHECKS, ...STATIC_CHECKS, ...INTEROP_CHECKS, ...INTEROP_CHAIN_CHECKS];
+export const ALL_CHECKS: readonly Check[] = [...PROTOCOL_CHECKS, ...LOOPBACK_CHECKS, ...HOST_LOCAL_CHECKS, ...BRIDGE_CHECKS, ...PORTMAP_CHECKS, ...FIREWALL_CHECKS, ...TUNING_CHECKS, ...PTP_CHECKS, ...BANDWIDTH_CHECKS, ...STATIC_CHECKS, ...MACVLAN_CHECKS, ...IPVLAN_CHECKS, ...INTEROP_CHECKS, ...INTEROP_CHAIN_CHECKS];

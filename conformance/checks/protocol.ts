@@ -7,6 +7,8 @@ import type { Check, CheckContext, Invocation, PluginName } from '../types.ts';
 import { PLUGIN_NAMES } from '../types.ts';
 import { hasChaining, isSpecVersion } from '../versions.ts';
 import { bridgeConf, firewallConf, ipamConf, portMappings, portmapConf, ptpConf, tuningConf } from './fixtures.ts';
+import { ipvlanConf } from './ipvlan.ts';
+import { macvlanConf } from './macvlan.ts';
 
 /** A valid stdin for `plugin` at `version` (meta plugins get a prevResult pointing at `netns`). */
 export function minimalConf(ctx: CheckContext, plugin: PluginName, version: string, netns: string): Record<string, unknown> {
@@ -34,6 +36,10 @@ export function minimalConf(ctx: CheckContext, plugin: PluginName, version: stri
       return { ...base, type: 'bandwidth', ...prev };
     case 'static':
       return { ...base, type: 'static', ipam: { type: 'static', addresses: [{ address: '10.99.1.2/24', gateway: '10.99.1.1' }] } };
+    case 'macvlan':
+      return { ...base, ...macvlanConf(ctx) };
+    case 'ipvlan':
+      return { ...base, ...ipvlanConf(ctx) };
   }
 }
 
