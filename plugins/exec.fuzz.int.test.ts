@@ -56,6 +56,8 @@ const VALID: Record<string, fc.Arbitrary<Record<string, unknown>>> = {
   tuning: fc.record({ cniVersion: fc.constantFrom('1.0.0', '1.1.0'), name: fc.constant('fuzznet'), type: fc.constant('tuning'), prevResult: fc.constant(prevResult), mtu: fc.nat(9000), promisc: fc.boolean(), sysctl: fc.constant({ 'net.ipv4.conf.eth0.rp_filter': '0' }) }),
   firewall: fc.record({ cniVersion: fc.constantFrom('1.0.0', '1.1.0'), name: fc.constant('fuzznet'), type: fc.constant('firewall'), prevResult: fc.constant(prevResult), ingressPolicy: fc.constantFrom('open', 'same-bridge', 'isolated'), backend: fc.constantFrom('iptables', 'nftables') }),
   bandwidth: fc.record({ cniVersion: fc.constantFrom('1.0.0', '1.1.0'), name: fc.constant('fuzznet'), type: fc.constant('bandwidth'), prevResult: fc.constant(prevResult), ingressRate: fc.nat(), ingressBurst: fc.nat(), egressRate: fc.nat(), egressBurst: fc.nat() }),
+  macvlan: fc.record({ cniVersion: fc.constantFrom(...SUPPORTED_VERSIONS), name: fc.constant('fuzznet'), type: fc.constant('macvlan'), master: fc.constant('fzm0'), mode: fc.constantFrom('bridge', 'private', 'vepa', 'passthru'), mtu: fc.nat(9000), mac: fc.constant('02:00:00:00:00:01'), ipam: fc.constant(ipam) }),
+  ipvlan: fc.record({ cniVersion: fc.constantFrom(...SUPPORTED_VERSIONS), name: fc.constant('fuzznet'), type: fc.constant('ipvlan'), master: fc.constant('fzm0'), mode: fc.constantFrom('l2', 'l3', 'l3s'), mtu: fc.nat(9000), ipam: fc.constant(ipam) }),
 };
 
 describe.skipIf(!isRoot())('dist/bin plugins under fuzzed input (in a throwaway node netns)', () => {

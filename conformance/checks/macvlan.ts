@@ -145,6 +145,21 @@ export const MACVLAN_CHECKS: readonly Check[] = [
   },
   {
     ...base,
+    id: 'macvlan/failed-add-clean',
+    title: 'an ADD that fails after the link and IPAM (a route via an unreachable gateway) leaves the pod and the node as they were',
+    expectedFailures: [{ impl: 'go', plugin: 'macvlan', issue: 'none upstream', why: 'Go releases the address but leaves the macvlan in the pod (its link cleanup checks an outer err that the IPAM block shadows)' }],
+    async run(ctx) {
+      const ipam = { ...ipamConf(ctx, { subnet: MACVLAN_SUBNET, routes: false }), routes: [{ dst: '192.0.2.128/25', gw: '198.51.100.1' }] };
+      const net = macvlanNetwork(ctx, ctx.version, { ipam });
+      const before = await warmUp(ctx, macvlanNetwork(ctx, ctx.version));
+      const pod = newPod(ctx);
+      expectError(await add(ctx, net, pod), undefined, 'macvlan ADD with an unreachable route gateway');
+      ensure(linkNames(pod.ns).join(',') === 'lo', `the pod has ${linkNames(pod.ns).join(',')} after the failed ADD`);
+      await expectNodeClean(ctx.node(), before, { dataDirs: [ctx.dataDir], signal: ctx.signal, what: 'after the failed ADD' });
+    },
+  },
+  {
+    ...base,
     id: 'macvlan/bad-master',
     title: 'a master that does not exist, or loopback, is refused (code 7) and nothing is created',
     expectedFailures: [{ impl: 'go', plugin: 'macvlan', issue: 'none upstream', why: 'Go answers a missing or loopback master with code 999 (its lookup or the kernel\'s EINVAL), not 7' }],
