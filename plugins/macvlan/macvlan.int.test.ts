@@ -59,6 +59,10 @@ describe.skipIf(!isRoot())('macvlan on the real kernel', () => {
     expect(c.code, c.stdout).toBe(0);
     expect((await env.run(OURS.macvlan, { command: 'DEL', config, ...attach(p, 'l2-1') })).code).toBe(0);
     expect(env.links(p)).toEqual(['lo']);
+    // a 0.1/0.2 result needs an address: refused before the link exists (Go creates and leaves it)
+    const old = await env.run(OURS.macvlan, { command: 'ADD', config: { ...config, cniVersion: '0.2.0' }, ...attach(p, 'l2-2') });
+    expect(old.json).toMatchObject({ code: 7, msg: 'invalid ipam.type ""' });
+    expect(env.links(p)).toEqual(['lo']);
   });
 
   it('CHECK reports another mode than configured, a removed address and another MAC', async () => {
