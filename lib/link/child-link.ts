@@ -16,9 +16,10 @@ import {
   macvlanModeOf,
   setLink,
 } from '../netlink/index.ts';
-import type { Netns } from '../netns/index.ts';
+import { type Netns, withNetns } from '../netns/index.ts';
 import { ifnameTaken } from './errors.ts';
 import { randomVethName } from './random.ts';
+import { trySysctl } from './sysctl.ts';
 
 // "A link attached to a parent" (macvlan, ipvlan; later vlan): created next to its parent,
 // born in the pod's namespace under a random name, then renamed to CNI_IFNAME there. The
@@ -131,4 +132,16 @@ export function inspectChildLink(sock: NetlinkSocket, name: string): ChildLinkSt
   const kind = found.link.kind;
   const mode = kind === 'macvlan' ? macvlanModeOf(found.data) : kind === 'ipvlan' ? ipvlanModeOf(found.data) : undefined;
   return { link: found.link, mode };
+}
+
+/**
+ * Has the kernel send unsolicited neighbour advertisements when the child comes up or changes
+ * its MAC (IPv6's arp_notify, which configureInterface sets): a child's MAC is new to the
+ * segment, and neighbours holding an old entry for its address would otherwise keep it. A
+ * kernel without IPv6 has no such key, which is fine.
+ */
+export function notifyNeighboursOnUp(ns: Netns, ifname: string): void {
+  withNetns(ns, () => {
+    trySysctl(`net/ipv6/conf/${ifname}/ndisc_notify`, '1');
+  });
 }

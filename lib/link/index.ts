@@ -46,7 +46,7 @@ export {
   vethPeerIndex,
 } from './shaping.ts';
 export type { Qdisc, TbfParams } from '../netlink/index.ts';
-export { createChildInPod, explainChildFailure, inspectChildLink } from './child-link.ts';
+export { createChildInPod, explainChildFailure, inspectChildLink, notifyNeighboursOnUp } from './child-link.ts';
 export type { ChildKind, ChildKindSettings, ChildLinkSettings, ChildLinkSides, ChildLinkState } from './child-link.ts';
 export { IPVLAN_MODES, MACVLAN_MODES } from '../netlink/index.ts';
 export type { IpvlanMode, MacvlanMode } from '../netlink/index.ts';

@@ -1,6 +1,6 @@
 import type { AttachmentRequest, Result } from '../../lib/cni/index.ts';
 import { ipamClient, startIpamAdd } from '../../lib/ipam/index.ts';
-import { configureInterface, createChildInPod, deleteLink, getLink, ifnameTaken, resolveParent } from '../../lib/link/index.ts';
+import { configureInterface, createChildInPod, deleteLink, getLink, ifnameTaken, notifyNeighboursOnUp, resolveParent } from '../../lib/link/index.ts';
 import { openNamespaces } from '../../lib/netns/index.ts';
 import { UndoStack } from '../../lib/undo.ts';
 import { parseIpvlanConfig } from './config.ts';
@@ -28,6 +28,7 @@ export async function add(req: AttachmentRequest): Promise<Result> {
     undo.push('delete the ipvlan', () => deleteLink(n.ctr, link.index));
     const given = ipam ? await startIpamAdd(ipam, req, undo) : 'prevResult' in source ? source.prevResult : { cniVersion: '1.1.0' };
     const addresses = planAddresses('ipamType' in source ? source.ipamType : 'prevResult', given);
+    notifyNeighboursOnUp(n.ns, link.name);
     await configureInterface(n.ns, n.ctr, link, addresses.iface);
     const result = buildResult(plan, getLink(n.ctr, link.index) ?? link, req.netns, addresses);
     undo.commit();

@@ -1,6 +1,6 @@
 import type { AttachmentRequest, Result } from '../../lib/cni/index.ts';
 import { ipamClient, startIpamAdd } from '../../lib/ipam/index.ts';
-import { configureInterface, createChildInPod, deleteLink, getLink, ifnameTaken, resolveParent, setLink } from '../../lib/link/index.ts';
+import { configureInterface, createChildInPod, deleteLink, getLink, ifnameTaken, notifyNeighboursOnUp, resolveParent, setLink } from '../../lib/link/index.ts';
 import { openNamespaces } from '../../lib/netns/index.ts';
 import { UndoStack } from '../../lib/undo.ts';
 import { parseMacvlanConfig } from './config.ts';
@@ -29,7 +29,8 @@ export async function add(req: AttachmentRequest): Promise<Result> {
     let addresses: AddressPlan | undefined;
     if (ipamAdd && plan.ipamType) {
       addresses = planAddresses(plan.ipamType, await ipamAdd);
-      await configureInterface(n.ns, n.ctr, link, addresses.iface);
+      notifyNeighboursOnUp(n.ns, link.name);
+    await configureInterface(n.ns, n.ctr, link, addresses.iface);
     } else {
       setLink(n.ctr, link.index, { up: true });
     }

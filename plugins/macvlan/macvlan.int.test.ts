@@ -33,6 +33,7 @@ describe.skipIf(!isRoot())('macvlan on the real kernel', () => {
     expect(linkDetails(p1, 'eth0')).toMatchObject({ kind: 'macvlan', mode: 'bridge', link_index: masterIndex, mtu: 1400, address: r1.json.interfaces[0].mac });
     expect(ipJson<{ dst: string; gateway?: string }[]>(p1, ['-4', 'route', 'show'])).toContainEqual(expect.objectContaining({ dst: 'default', gateway: '10.81.0.1' }));
     expect(env.links(env.node).filter((l) => l.startsWith('veth'))).toEqual([]); // the temporary name never stays on the node
+    expect(p1.exec(['sysctl', '-n', 'net.ipv4.conf.eth0.arp_notify', 'net.ipv6.conf.eth0.ndisc_notify']).split('\n').filter(Boolean)).toEqual(['1', '1']); // neighbours learn the new MAC
     expect(ping(p1, '10.81.0.3')).toBe(0);
     expect(ping(p2, '10.81.0.2')).toBe(0);
 
