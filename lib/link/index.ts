@@ -48,7 +48,6 @@ export {
 export type { Qdisc, TbfParams } from '../netlink/index.ts';
 export { createChildInPod, explainChildFailure, inspectChildLink, notifyNeighboursOnUp } from './child-link.ts';
 export type { ChildKind, ChildKindSettings, ChildLinkSettings, ChildLinkSides, ChildLinkState } from './child-link.ts';
-export { IPVLAN_MODES, MACVLAN_MODES } from '../netlink/index.ts';
 export type { IpvlanMode, MacvlanMode } from '../netlink/index.ts';
 export { MIN_ETHERNET_MTU, checkParent, childMtu, defaultRouteInterface, parentProblem, resolveParent } from './parent.ts';
 export type { ParentPlace } from './parent.ts';
