@@ -60,6 +60,8 @@ const VALID: Record<string, fc.Arbitrary<Record<string, unknown>>> = {
   tap: fc.record({ cniVersion: fc.constantFrom(...SUPPORTED_VERSIONS), name: fc.constant('fuzznet'), type: fc.constant('tap'), multiQueue: fc.boolean(), owner: fc.nat(), group: fc.nat(), mtu: fc.nat(9000), mac: fc.constant('02:00:00:00:00:01'), ipam: fc.constant(ipam) }),
   dummy: fc.record({ cniVersion: fc.constantFrom(...SUPPORTED_VERSIONS), name: fc.constant('fuzznet'), type: fc.constant('dummy'), ipam: fc.constant(ipam) }),
   sbr: fc.record({ cniVersion: fc.constantFrom('1.0.0', '1.1.0'), name: fc.constant('fuzznet'), type: fc.constant('sbr'), prevResult: fc.constant(prevResult), table: fc.nat() }),
+  macvlan: fc.record({ cniVersion: fc.constantFrom(...SUPPORTED_VERSIONS), name: fc.constant('fuzznet'), type: fc.constant('macvlan'), master: fc.constant('fzm0'), mode: fc.constantFrom('bridge', 'private', 'vepa', 'passthru'), mtu: fc.nat(9000), mac: fc.constant('02:00:00:00:00:01'), ipam: fc.constant(ipam) }),
+  ipvlan: fc.record({ cniVersion: fc.constantFrom(...SUPPORTED_VERSIONS), name: fc.constant('fuzznet'), type: fc.constant('ipvlan'), master: fc.constant('fzm0'), mode: fc.constantFrom('l2', 'l3', 'l3s'), mtu: fc.nat(9000), ipam: fc.constant(ipam) }),
 };
 
 describe.skipIf(!isRoot())('dist/bin plugins under fuzzed input (in a throwaway node netns)', () => {

@@ -13,6 +13,8 @@ import { STATIC_CHECKS } from './static.ts';
 import { BANDWIDTH_CHECKS } from './bandwidth.ts';
 import { SBR_CHECKS } from './sbr.ts';
 import { TUNING_CHECKS } from './tuning.ts';
+import { MACVLAN_CHECKS } from './macvlan.ts';
+import { IPVLAN_CHECKS } from './ipvlan.ts';
 import { VLAN_CHECKS } from './vlan.ts';
 import { VRF_CHECKS } from './vrf.ts';
 import { HOST_DEVICE_CHECKS } from './host-device.ts';
@@ -20,4 +22,4 @@ import { TAP_CHECKS } from './tap.ts';
 import { DUMMY_CHECKS } from './dummy.ts';
 
 /** The whole suite. */
-export const ALL_CHECKS: readonly Check[] = [...PROTOCOL_CHECKS, ...LOOPBACK_CHECKS, ...HOST_LOCAL_CHECKS, ...BRIDGE_CHECKS, ...PORTMAP_CHECKS, ...FIREWALL_CHECKS, ...TUNING_CHECKS, ...PTP_CHECKS, ...BANDWIDTH_CHECKS, ...STATIC_CHECKS, ...HOST_DEVICE_CHECKS, ...VLAN_CHECKS, ...VRF_CHECKS, ...TAP_CHECKS, ...DUMMY_CHECKS, ...SBR_CHECKS, ...INTEROP_CHECKS, ...INTEROP_CHAIN_CHECKS];
+export const ALL_CHECKS: readonly Check[] = [...PROTOCOL_CHECKS, ...LOOPBACK_CHECKS, ...HOST_LOCAL_CHECKS, ...BRIDGE_CHECKS, ...PORTMAP_CHECKS, ...FIREWALL_CHECKS, ...TUNING_CHECKS, ...PTP_CHECKS, ...BANDWIDTH_CHECKS, ...STATIC_CHECKS, ...MACVLAN_CHECKS, ...IPVLAN_CHECKS, ...HOST_DEVICE_CHECKS, ...VLAN_CHECKS, ...VRF_CHECKS, ...TAP_CHECKS, ...DUMMY_CHECKS, ...SBR_CHECKS, ...INTEROP_CHECKS, ...INTEROP_CHAIN_CHECKS];

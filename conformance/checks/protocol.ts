@@ -7,6 +7,8 @@ import type { Check, CheckContext, ExpectedFailure, Invocation, PluginName } fro
 import { PLUGIN_NAMES } from '../types.ts';
 import { hasChaining, isSpecVersion } from '../versions.ts';
 import { bridgeConf, firewallConf, ipamConf, portMappings, portmapConf, ptpConf, tuningConf } from './fixtures.ts';
+import { ipvlanConf } from './ipvlan.ts';
+import { macvlanConf } from './macvlan.ts';
 
 /** A valid stdin for `plugin` at `version` (meta plugins get a prevResult pointing at `netns`). */
 export function minimalConf(ctx: CheckContext, plugin: PluginName, version: string, netns: string): Record<string, unknown> {
@@ -47,6 +49,10 @@ export function minimalConf(ctx: CheckContext, plugin: PluginName, version: stri
       return { ...base, type: 'tap' };
     case 'dummy':
       return { ...base, type: 'dummy', ipam: ipamConf(ctx) };
+    case 'macvlan':
+      return { ...base, ...macvlanConf(ctx) };
+    case 'ipvlan':
+      return { ...base, ...ipvlanConf(ctx) };
   }
 }
 

@@ -15,3 +15,17 @@ export function parseMac(value: string, source: string): string {
   }
   return value.toLowerCase().replaceAll('-', ':');
 }
+
+/**
+ * A MAC an interface can have, normalised: multicast (lowest bit of the first octet set) and
+ * all-zero addresses are refused.
+ * @throws CniError code 7 naming where it came from.
+ */
+export function parseUnicastMac(value: string, source: string): string {
+  const mac = parseMac(value, source);
+  const first = Number.parseInt(mac.slice(0, 2), 16);
+  if ((first & 1) !== 0 || mac === '00:00:00:00:00:00') {
+    throw new CniError(ErrorCode.InvalidConfig, `invalid ${source} ${JSON.stringify(value)}`, 'expected a unicast MAC address: the lowest bit of the first octet clear, and not all zero');
+  }
+  return mac;
+}

@@ -29,7 +29,7 @@ export {
   specHasGcAndStatus,
   specHasPrevResultOnDel,
 } from './version.ts';
-export { parseMac } from './fields.ts';
+export { parseMac, parseUnicastMac } from './fields.ts';
 export { pluginTypeProblem, validateIpamType } from './plugin-type.ts';
 export { JsonDepthError, MAX_JSON_DEPTH, excessDepthOffset, parseJson } from './json-depth.ts';
 export { type RunningStep, type TeardownStep, runSteps, settleSteps, startStep, stepError, throwCollected } from './teardown.ts';

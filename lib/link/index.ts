@@ -78,3 +78,9 @@ export { VLAN_SUPPORT, VRF_SUPPORT, explainMissingKind } from './kernel-support.
 export type { KernelFeature } from './kernel-support.ts';
 export { getVlanInfo } from '../netlink/index.ts';
 export type { VlanInfo } from '../netlink/index.ts';
+export { createChildInPod, explainChildFailure, inspectChildLink, notifyNeighboursOnUp } from './child-link.ts';
+export type { ChildKind, ChildKindSettings, ChildLinkSettings, ChildLinkSides, ChildLinkState } from './child-link.ts';
+export type { IpvlanMode, MacvlanMode } from '../netlink/index.ts';
+export { MIN_ETHERNET_MTU, checkParent, childMtu, defaultRouteInterface, parentProblem, resolveParent } from './parent.ts';
+export type { ParentPlace } from './parent.ts';
+export { addressesOn, firstL3Mismatch, singleInterfaceSettings } from './single-interface.ts';

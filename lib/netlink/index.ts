@@ -103,3 +103,9 @@ export {
   parseRule,
 } from './rule.ts';
 export type { FibRuleHdr, Rule, RuleFilter, RuleSpec } from './rule.ts';
+export { createChildLink, getLinkWithInfoData } from './child-link.ts';
+export type { ChildLinkKind, ChildLinkSpec, LinkWithInfoData } from './child-link.ts';
+export { IFLA_MACVLAN_BC_QUEUE_LEN, IFLA_MACVLAN_MODE, MACVLAN_MODES, macvlanKind, macvlanModeOf } from './macvlan.ts';
+export type { MacvlanMode } from './macvlan.ts';
+export { IFLA_IPVLAN_MODE, IPVLAN_MODES, ipvlanKind, ipvlanModeOf } from './ipvlan.ts';
+export type { IpvlanMode } from './ipvlan.ts';

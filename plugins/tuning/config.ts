@@ -1,5 +1,5 @@
 import tuningJson from '../../schemas/tuning.json' with { type: 'json' };
-import { type AttachmentRequest, CniError, ErrorCode, type Result, parseMac, requirePrevResult as requirePrevResultOf } from '../../lib/cni/index.ts';
+import { type AttachmentRequest, CniError, ErrorCode, type Result, parseUnicastMac, requirePrevResult as requirePrevResultOf } from '../../lib/cni/index.ts';
 import { checkConfig } from '../../lib/cni/json-schema.ts';
 import type { LinkSetting, LinkSettings } from '../../lib/link/index.ts';
 import { DEFAULT_DATA_DIR } from './backup.ts';
@@ -25,16 +25,6 @@ export interface TuningConfig {
   readonly link: LinkSettings;
   /** The key each link attribute came from, for messages ("mtu", "args.cni.mtu", "CNI_ARGS MAC", ...). */
   readonly sources: Readonly<Partial<Record<LinkSetting, string>>>;
-}
-
-/** A MAC from `source`, normalised; multicast or all-zero MACs cannot be an interface's. */
-export function parseUnicastMac(value: string, source: string): string {
-  const mac = parseMac(value, source);
-  const first = Number.parseInt(mac.slice(0, 2), 16);
-  if ((first & 1) !== 0 || mac === '00:00:00:00:00:00') {
-    throw new CniError(ErrorCode.InvalidConfig, `invalid ${source} ${JSON.stringify(value)}`, 'expected a unicast MAC address: the lowest bit of the first octet clear, and not all zero');
-  }
-  return mac;
 }
 
 type Settings = NonNullable<NonNullable<TuningKeys['args']>['cni']>;

@@ -16,6 +16,8 @@ import { vrfSchema } from '../../plugins/vrf/schema.ts';
 import { tapSchema } from '../../plugins/tap/schema.ts';
 import { dummySchema } from '../../plugins/dummy/schema.ts';
 import { sbrSchema } from '../../plugins/sbr/schema.ts';
+import { macvlanSchema } from '../../plugins/macvlan/schema.ts';
+import { ipvlanSchema } from '../../plugins/ipvlan/schema.ts';
 import { staticIpamSchema, staticRequestSchema } from '../../plugins/static/schema.ts';
 import { hostLocalIpamSchema, hostLocalRequestSchema } from '../../lib/host-local/schema.ts';
 
@@ -45,6 +47,8 @@ const SCHEMAS: Readonly<Record<string, SchemaFile>> = {
   tap: { schema: tapSchema, title: 'tap plugin configuration' },
   dummy: { schema: dummySchema, title: 'dummy plugin configuration' },
   sbr: { schema: sbrSchema, title: 'sbr plugin configuration' },
+  macvlan: { schema: macvlanSchema, title: 'macvlan plugin configuration' },
+  ipvlan: { schema: ipvlanSchema, title: 'ipvlan plugin configuration' },
   static: {
     schema: staticIpamSchema,
     title: 'static IPAM configuration (the "ipam" section of a plugin that delegates to it)',

@@ -7,7 +7,9 @@ import bridge from '../../../schemas/bridge.json' with { type: 'json' };
 import firewall from '../../../schemas/firewall.json' with { type: 'json' };
 import hostDevice from '../../../schemas/host-device.json' with { type: 'json' };
 import hostLocal from '../../../schemas/host-local.json' with { type: 'json' };
+import ipvlan from '../../../schemas/ipvlan.json' with { type: 'json' };
 import loopback from '../../../schemas/loopback.json' with { type: 'json' };
+import macvlan from '../../../schemas/macvlan.json' with { type: 'json' };
 import portmap from '../../../schemas/portmap.json' with { type: 'json' };
 import ptp from '../../../schemas/ptp.json' with { type: 'json' };
 import sbr from '../../../schemas/sbr.json' with { type: 'json' };
@@ -21,7 +23,7 @@ import type { NetworkConfigList } from '../conf.ts';
 import { type Finding, checkValue } from '../../cni/json-schema.ts';
 
 /** Plugin type -> the schema of its configuration object. */
-const PLUGIN_SCHEMAS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = { bandwidth, bridge, firewall, 'host-device': hostDevice, loopback, portmap, ptp, tuning, vlan, vrf, dummy, tap, sbr };
+const PLUGIN_SCHEMAS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = { bandwidth, bridge, firewall, 'host-device': hostDevice, ipvlan, loopback, macvlan, portmap, ptp, tuning, vlan, vrf, dummy, tap, sbr };
 /** IPAM plugin type -> the schema of the `ipam` section of a plugin that delegates to it. */
 const IPAM_SCHEMAS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = { 'host-local': hostLocal, static: staticIpam };
 
