@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Builds the plugin directory dist/bin: one native executable, `cni-ts`, compiled by Bun from
-// esbuild's bundles of cmd/multicall.ts and of each program, and a symbolic link to it per
-// plugin and for cnitool.
+// esbuild's bundles of cmd/multicall.ts and of each program, a few lines of sh per plugin that
+// answer VERSION themselves and run the executable for everything else (lib/cni/plugin-front.ts:
+// runtimes ask for VERSION far more often than for anything else), and a link for cnitool.
 // The executable runs the program it is started as (bridge, host-local, ...), so the directory
 // is one binary's size instead of one copy per plugin. It needs no Node.js, nothing extracted
 // at run time and no writable /tmp: libc is reached through bun:ffi, and the JavaScript is
@@ -16,12 +17,12 @@ import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { findBun, targetRuntime } from './scripts/bun.mjs';
 
 const root = dirname(fileURLToPath(import.meta.url));
 
-/** The binary's own name; every program is a link to it. */
+/** The binary's own name; every plugin's sh front runs it, and cnitool is a link to it. */
 export const BINARY = 'cni-ts';
 /** Program name -> entry module; cmd/multicall.ts dispatches on these names. */
 export const PROGRAM_ENTRIES = JSON.parse(readFileSync(join(root, 'cmd', 'programs.json'), 'utf8'));
@@ -136,14 +137,33 @@ function checkMachine(exe, target) {
   }
 }
 
-/** Writes one plugin directory: the binary and a relative link per program. */
-function writeDirectory(outDir, exe) {
+/** cnitool is no plugin: no runtime asks it for VERSION, so it stays a plain link. */
+const LINKED = new Set(['cnitool']);
+
+/** lib/cni/plugin-front.ts, bundled for this script (it is TypeScript). */
+async function loadPluginFront(dir) {
+  const outfile = join(dir, 'plugin-front.mjs');
+  await build({ entryPoints: [join(root, 'lib', 'cni', 'plugin-front.ts')], outfile, bundle: true, platform: 'node', format: 'esm', logLevel: 'warning' });
+  const front = await import(pathToFileURL(outfile).href);
+  if (front.BINARY_NAME !== BINARY) throw new Error(`build: lib/cni/plugin-front.ts runs ${front.BINARY_NAME}, the build writes ${BINARY}`);
+  return front.pluginFront;
+}
+
+/**
+ * Writes one plugin directory: the binary, a sh front per plugin (answers VERSION without
+ * starting the Bun runtime, runs the binary for everything else: lib/cni/plugin-front.ts) and a
+ * relative link for cnitool.
+ */
+function writeDirectory(outDir, exe, pluginFront) {
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   const binary = join(outDir, BINARY);
   writeFileSync(binary, readFileSync(exe));
   chmodSync(binary, 0o755);
-  for (const name of PROGRAMS) symlinkSync(BINARY, join(outDir, name));
+  for (const name of PROGRAMS) {
+    if (LINKED.has(name)) symlinkSync(BINARY, join(outDir, name));
+    else writeFileSync(join(outDir, name), pluginFront(name), { mode: 0o755 });
+  }
 }
 
 /**
@@ -157,6 +177,7 @@ export async function buildAll({ quiet = false, outDir, target = 'host' } = {}) 
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   const bundleFiles = await bundle(work);
+  const pluginFront = await loadPluginFront(work);
   const targets = target === 'all' ? Object.keys(TARGETS) : [target === 'host' ? HOST_TARGET : target];
   const written = [];
   for (const t of targets) {
@@ -166,7 +187,7 @@ export async function buildAll({ quiet = false, outDir, target = 'host' } = {}) 
     checkMachine(exe, t);
     deafenToRuntimeVariables(exe, bun);
     const dir = outDir ?? (target === 'host' ? join(root, 'dist', 'bin') : join(root, 'dist', t, 'bin'));
-    writeDirectory(dir, exe);
+    writeDirectory(dir, exe, pluginFront);
     written.push(dir);
     if (!quiet) console.log(`build: ${readdirSync(dir).join(' ')} -> ${dir} (${t})`);
   }

@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pluginFront } from '../lib/cni/plugin-front.ts';
 // @ts-expect-error build.mjs is plain JavaScript without declarations
 import { BINARY, PROGRAMS, buildAll } from '../build.mjs';
 
@@ -35,16 +36,29 @@ describe('build.mjs', () => {
   }, 120_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('writes one binary and a relative link to it per plugin and cnitool, so the directory is one binary in size', () => {
+  it('writes one binary, a sh front per plugin and a relative link for cnitool, so the directory is one binary in size', () => {
     expect(readdirSync(bin).sort()).toEqual([BINARY, ...PROGRAMS].sort());
     expect(lstatSync(join(bin, BINARY)).isFile()).toBe(true);
-    for (const name of PROGRAMS as string[]) {
-      expect(lstatSync(join(bin, name)).isSymbolicLink(), name).toBe(true);
-      expect(readlinkSync(join(bin, name)), name).toBe(BINARY);
+    expect(readlinkSync(join(bin, 'cnitool'))).toBe(BINARY);
+    for (const name of PLUGINS) {
+      expect(lstatSync(join(bin, name)).isFile(), name).toBe(true);
+      expect(readFileSync(join(bin, name), 'utf8'), name).toBe(pluginFront(name));
+      expect(statSync(join(bin, name)).mode & 0o777, name).toBe(0o755);
     }
     const size = statSync(join(bin, BINARY)).size;
     expect(size).toBeGreaterThan(50e6); // the Bun runtime is inside
     expect(size).toBeLessThan(140e6);
+  });
+
+  it.each(PLUGINS)('%s answers VERSION as the binary does, without starting it (issue 15: podman asks on every command)', (name) => {
+    const copy = mkdtempSync(join(dir, 'stub-'));
+    cpSync(bin, copy, { recursive: true, verbatimSymlinks: true });
+    const started = join(copy, 'started');
+    writeFileSync(join(copy, BINARY), `#!/bin/sh\n: > ${started}\nexit 1\n`, { mode: 0o755 });
+    const fronted = run([join(copy, name)], { CNI_COMMAND: 'VERSION' }, { input: '{"cniVersion":"0.4.0"}' });
+    expect(fronted.status).toBe(0);
+    expect(existsSync(started)).toBe(false);
+    expect(fronted.stdout).toBe(run([join(bin, BINARY), name], { CNI_COMMAND: 'VERSION' }).stdout);
   });
 
   it.each(PLUGINS)('%s answers VERSION with no Node.js on PATH', (name) => {
@@ -61,15 +75,17 @@ describe('build.mjs', () => {
     expect(JSON.parse(r.stdout).cniVersion).toBe('1.1.0');
   });
 
-  it('works from a copy of the directory, and from a lone copy of one link (the binary holds everything)', () => {
+  it('works from a copy of the directory, and from a lone copy of the binary named after a program (the binary holds everything)', () => {
     const copy = join(dir, 'copy');
     cpSync(bin, copy, { recursive: true, verbatimSymlinks: true });
     expect(JSON.parse(run([join(copy, 'loopback')], { CNI_COMMAND: 'ADD' }, { input: '{}' }).stdout).code).toBe(4); // reached the CNI env checks
     const lone = mkdtempSync(join(dir, 'lone-'));
-    cpSync(join(bin, 'portmap'), join(lone, 'portmap')); // follows the link: a full copy of the binary
-    const r = run([join(lone, 'portmap')], { CNI_COMMAND: 'VERSION' });
-    expect(r.status).toBe(0);
-    expect(JSON.parse(r.stdout).supportedVersions).toContain('1.0.0');
+    cpSync(join(bin, BINARY), join(lone, 'portmap'));
+    for (const command of ['VERSION', 'ADD']) {
+      const r = run([join(lone, 'portmap')], { CNI_COMMAND: command }, { input: '{}' });
+      if (command === 'VERSION') expect(JSON.parse(r.stdout).supportedVersions).toContain('1.0.0');
+      else expect(JSON.parse(r.stdout).code).toBe(4); // the binary itself, not a front: reached portmap
+    }
   });
 
   it('started under a name it does not know: a CNI error naming the programs, exit 1', () => {
@@ -95,7 +111,8 @@ describe('build.mjs', () => {
     // Bun would load these from the working directory; the build turns that off.
     writeFileSync(join(cwd, '.env'), 'CNI_COMMAND=ADD\n');
     writeFileSync(join(cwd, 'bunfig.toml'), 'preload = ["./nonexistent.ts"]\n');
-    const plain = run([join(bin, 'loopback')], { CNI_COMMAND: 'VERSION' }, { cwd });
+    // the binary itself: the loopback front would answer VERSION without starting it
+    const plain = run([join(bin, BINARY), 'loopback'], { CNI_COMMAND: 'VERSION' }, { cwd });
     expect(plain.status).toBe(0);
     for (const env of [
       { BUN_BE_BUN: '1' }, // would turn the plugin into the Bun CLI
@@ -103,7 +120,7 @@ describe('build.mjs', () => {
       { BUN_JSC_useJIT: '0', BUN_GARBAGE_COLLECTOR_LEVEL: '2' }, // engine tuning: restarted without
       { BUN_INSPECT: '127.0.0.1:1/x' },
     ]) {
-      const r = run([join(bin, 'loopback')], { CNI_COMMAND: 'VERSION', ...env }, { cwd });
+      const r = run([join(bin, BINARY), 'loopback'], { CNI_COMMAND: 'VERSION', ...env }, { cwd });
       expect(r.status, JSON.stringify(env)).toBe(0);
       expect(r.stdout, JSON.stringify(env)).toBe(plain.stdout);
     }

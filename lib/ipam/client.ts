@@ -1,12 +1,20 @@
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { type AttachmentRequest, type ConfigRequest, type GcRequest, type Result, validateIpamType } from '../cni/index.ts';
+import { BINARY_NAME, isPluginFront } from '../cni/plugin-front.ts';
 import { hostLocalHandlers } from '../host-local/index.ts';
 import { delegateAdd, delegateCheck, delegateDel, delegateGc, delegateStatus, findInPath } from '../invoke/index.ts';
 import type { UndoStack } from '../undo.ts';
 
+/** Whether `file` is dist/bin's sh front of host-local (small: a front is a few hundred bytes). */
+function isHostLocalFront(file: string): boolean {
+  return statSync(file).size < 4096 && isPluginFront(readFileSync(file, 'utf8'), 'host-local');
+}
+
 /**
  * True when CNI_PATH resolves the IPAM type to host-local of this very executable (dist/bin is
- * one multi-call binary and host-local a link to it): then running it in process gives the
+ * one multi-call binary, and host-local either a link to it or its sh front beside it,
+ * lib/cni/plugin-front.ts): then running it in process gives the
  * same result (same code, same on-disk state, same flock) without a second process start.
  * Any other IPAM, Go's host-local or another build of ours included, is executed as the spec
  * describes. `self` is this process's executable.
@@ -14,7 +22,10 @@ import type { UndoStack } from '../undo.ts';
 export function isOurHostLocal(type: string, path: readonly string[], self: string = process.execPath): boolean {
   if (type !== 'host-local') return false;
   try {
-    return realpathSync(findInPath(type, path)) === realpathSync(self);
+    const found = realpathSync(findInPath(type, path));
+    const me = realpathSync(self);
+    if (found === me) return true;
+    return realpathSync(join(dirname(found), BINARY_NAME)) === me && isHostLocalFront(found);
   } catch {
     return false; // not found: let the delegation report it
   }

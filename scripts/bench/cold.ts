@@ -33,7 +33,7 @@ export async function coldStart(ctx: BenchContext): Promise<void> {
   for (const p of PLUGINS) {
     ctx.addRow(
       makeRow('cold', `${p} VERSION`, samples, { ours: `ours ${p}`, go: `go ${p}` }, {
-        note: 'dist/bin/<plugin> (link to cni-ts) and /usr/lib/cni/<plugin>, CNI_COMMAND=VERSION, spawnSync, PATH only',
+        note: 'dist/bin/<plugin> (the sh front of cni-ts, which answers VERSION itself) and /usr/lib/cni/<plugin>, CNI_COMMAND=VERSION, spawnSync, PATH only',
       }),
     );
   }
