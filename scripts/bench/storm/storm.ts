@@ -162,7 +162,7 @@ export async function runStorm(options: RunOptions & { readonly pods: number }):
  * The soak. `stop` (a signal, in main.ts) ends it early but cleanly: the lanes finish the cycles
  * they are in, and the drift is still measured, over the cycles that ran.
  */
-export async function runSoak(options: RunOptions & { readonly cycles: number; readonly stop?: () => boolean }): Promise<SoakReport> {
+export async function runSoak(options: RunOptions & { readonly cycles: number; readonly stop?: (() => boolean) | undefined }): Promise<SoakReport> {
   const { cycles, workers, progress } = options;
   const node = new StormNode({ ...options, namePrefix: `${options.namePrefix}-soak` });
   try {
