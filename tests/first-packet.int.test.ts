@@ -41,8 +41,11 @@ describe.skipIf(!isRoot())('first connection to a new pod (issue 20)', () => {
     greeting = join(dataDir, 'greeting');
     writeFileSync(greeting, 'hi\n');
     // "outside": a client routed through the node (another host, an uplink), on a link set up
-    // without DAD so that only the plugins' links can delay anything
-    outside.exec(['ip', 'link', 'add', 'up0', 'type', 'veth', 'peer', 'name', 'ext0', 'netns', node.name]);
+    // without DAD so that only the plugins' links can delay anything. The two ends get different
+    // ifindexes: as the first link of fresh namespaces both would be 2, and the kernel then takes
+    // the veth's carrier change for a non-urgent link event, applied up to 1 s late (linkwatch),
+    // so that IPv6 drops what arrives before (seen as a 1 s first connection in this harness)
+    outside.exec(['ip', 'link', 'add', 'up0', 'index', '20', 'type', 'veth', 'peer', 'name', 'ext0', 'index', '21', 'netns', node.name]);
     for (const [ns, dev, v6, v4] of [[outside, 'up0', 'fd5f::2/64', '10.95.0.2/24'], [node, 'ext0', 'fd5f::1/64', '10.95.0.1/24']] as const) {
       ns.exec(['sysctl', '-qw', `net.ipv6.conf.${dev}.accept_dad=0`]);
       ns.exec(['ip', 'addr', 'add', v6, 'dev', dev, 'nodad']);
