@@ -2,7 +2,7 @@ import { CniError, ErrorCode } from '../cni/index.ts';
 import { type Link, type NetlinkSocket, createBridge, getBridgeInfo, getLink, isNetlinkError, setBridgeOptions, setLink } from '../netlink/index.ts';
 import { explainVlanFailure } from './errors.ts';
 import { randomMac } from './random.ts';
-import { ensureSysctl } from './sysctl.ts';
+import { ensureSysctl, hostLinkLocalReadyAtOnce } from './sysctl.ts';
 
 /** What a bridge must look like after ensureBridge. */
 export interface BridgeSettings {
@@ -52,6 +52,8 @@ export function ensureBridge(host: NetlinkSocket, s: BridgeSettings): Link {
     }
   }
   ensureSysctl(`net/ipv6/conf/${s.name}/accept_ra`, '0');
+  // before the bridge first comes up: see hostLinkLocalReadyAtOnce
+  hostLinkLocalReadyAtOnce(s.name);
   // one request for both flags; an existing bridge that is already right costs nothing here
   const promisc = s.promisc && !link.promisc;
   if (promisc || !link.up) {

@@ -25,7 +25,7 @@ export { allowLocalhostTo } from './localhost.ts';
 export { bringLoopbackUp, checkLoopbackUp, takeLoopbackDown } from './loopback.ts';
 export { flushUdpConntrack } from './conntrack.ts';
 export type { UdpFlush } from './conntrack.ts';
-export { ensureSysctl, trySysctl } from './sysctl.ts';
+export { ensureSysctl, hostLinkLocalReadyAtOnce, trySysctl } from './sysctl.ts';
 export { LINK_SETTING_ORDER, currentLinkSettings, probeSysctls, setLinkSetting, writeSysctlIn } from './tuning.ts';
 export type { LinkSetting, LinkSettings, NetSysctl, NetSysctlState } from './tuning.ts';
 export {

@@ -24,3 +24,22 @@ export function trySysctl(name: string, value: string): boolean {
     return false;
   }
 }
+
+/**
+ * Turns off duplicate address detection on a host-side link the node routes through (a bridge,
+ * a ptp host veth, a VLAN gateway) before it first comes up, so that the kernel's fe80:: address
+ * is usable at once. While that address is tentative (1 to 2 s of DAD from the carrier on), the
+ * kernel silently skips the neighbour solicitation for any packet it forwards onto the link
+ * (ndisc_send_ns() needs a non-tentative link-local source when the packet's own source is not
+ * an address of the link), and the first packet to a new pod waits for the 1 s retransmission:
+ * issue 20's stall. The address is derived from the link's random MAC, so a duplicate is not a
+ * real risk. Best effort: a kernel without IPv6 has no such key.
+ */
+export function hostLinkLocalReadyAtOnce(ifname: string): void {
+  try {
+    if (readSysctl(`net/ipv6/conf/${ifname}/accept_dad`).trim() === '0') return;
+  } catch {
+    return; // no IPv6 on this link (or kernel): nothing to wait for
+  }
+  trySysctl(`net/ipv6/conf/${ifname}/accept_dad`, '0');
+}

@@ -2,7 +2,7 @@ import { CniError, ErrorCode } from '../cni/index.ts';
 import { type Link, type NetlinkSocket, createVeth, deleteLink, getLink, isNetlinkError, setLink } from '../netlink/index.ts';
 import { attachPort } from './port.ts';
 import { randomVethName } from './random.ts';
-import { ensureSysctl } from './sysctl.ts';
+import { ensureSysctl, hostLinkLocalReadyAtOnce } from './sysctl.ts';
 
 // A gateway for one VLAN of a VLAN-filtering bridge cannot sit on the bridge device (which is
 // in the bridge's default VLAN). As the reference does, it goes on a host-side veth pair: the
@@ -59,6 +59,8 @@ export function ensureVlanGateway(host: NetlinkSocket, bridge: Link, s: VlanGate
     );
   }
   ensureSysctl(`net/ipv6/conf/${name}/accept_ra`, '0');
+  // it routes to the VLAN's pods: its fe80:: address must not be tentative (see the function)
+  hostLinkLocalReadyAtOnce(name);
   if (!link.up) setLink(host, link.index, { up: true });
   return getLink(host, link.index) ?? link;
 }

@@ -7,6 +7,7 @@ import {
   deleteLink,
   enableForwarding,
   getLink,
+  hostLinkLocalReadyAtOnce,
   routeSubnetViaPeer,
   setLink,
   trySysctl,
@@ -31,9 +32,12 @@ export function applyVeth(n: Namespaces, plan: PtpPlan, undo: UndoStack): Attach
   undo.push('delete the veth pair', () => deleteLink(n.ctr, container.index));
   const hostVeth = getLink(n.host, hostName);
   if (!hostVeth) throw new CniError(ErrorCode.Internal, `host end ${hostName} of the new veth pair is missing`);
-  setLink(n.host, hostVeth.index, { up: true });
-  // this process runs in the host netns, so the sysctl is the host end's (a kernel without IPv6 has none)
+  // this process runs in the host netns, so the sysctls are the host end's (a kernel without IPv6 has none);
+  // both before the link comes up, so that its fe80:: address is born usable: the node forwards
+  // every packet of the pod through this link, and a tentative one stalls the first (issue 20)
   trySysctl(`net/ipv6/conf/${hostName}/accept_ra`, '0');
+  hostLinkLocalReadyAtOnce(hostName);
+  setLink(n.host, hostVeth.index, { up: true });
   return { hostVeth, container };
 }
 
