@@ -10,6 +10,9 @@ export default defineConfig({
           name: 'unit',
           include: ['cmd/**/*.test.ts', 'lib/**/*.test.ts', 'plugins/**/*.test.ts', 'conformance/**/*.test.ts', 'e2e/**/*.test.ts', 'scripts/**/*.test.ts', 'tests/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', '**/node_modules/**'],
+          // A few unit tests start small processes (the runtime's fake plugins, the bundles); on a
+          // loaded 2-core machine those took 5-12 s and hit vitest's 5 s default.
+          testTimeout: 30_000,
         },
       },
       {
