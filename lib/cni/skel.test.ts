@@ -206,6 +206,12 @@ describe('runPlugin errors from handlers', () => {
     expect(await runPlugin(bare, io2)).toBe(1);
     expect(JSON.parse(io2.stdout.join(''))).toEqual({ cniVersion: '1.1.0', code: 50, msg: 'no frobnicator: frob not found' });
   });
+  it('reports an UnavailableError whose cause also affects existing pods as code 51', async () => {
+    const plugin: PluginDefinition = { name: 't', handlers: { status: async () => { throw new UnavailableError('no frobnicator', 'install frob', true); } } };
+    const io = fakeIo({ CNI_COMMAND: 'STATUS', CNI_PATH: '/x' }, conf('1.1.0'));
+    expect(await runPlugin(plugin, io)).toBe(1);
+    expect(JSON.parse(io.stdout.join(''))).toEqual({ cniVersion: '1.1.0', code: 51, msg: 'no frobnicator', details: 'install frob' });
+  });
   it('reports an ADD with ipMasq on a node without iptables and nft as code 50, as bridge ADD does', async () => {
     const noTools = { path: '/nonexistent', isExecutable: () => false };
     const bridgeLike: PluginDefinition = {

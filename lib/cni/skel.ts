@@ -196,8 +196,12 @@ export async function runPlugin(plugin: PluginDefinition, io: PluginIo): Promise
     }
   } catch (e) {
     if (isCniError(e)) return fail(io, e, cniVersion);
-    // a library's "the host lacks a tool" (e.g. no firewall backend) is the spec's code 50
-    if (e instanceof UnavailableError) return fail(io, new CniError(ErrorCode.PluginNotAvailable, e.message, e.details), cniVersion);
+    // a library's "the host lacks a tool" (e.g. no firewall backend) is the spec's code 50, or
+    // 51 when pods already running depend on what is missing
+    if (e instanceof UnavailableError) {
+      const code = e.existingPodsAffected ? ErrorCode.PluginNotAvailableLimitedConnectivity : ErrorCode.PluginNotAvailable;
+      return fail(io, new CniError(code, e.message, e.details), cniVersion);
+    }
     const err = e as Error;
     if (io.env.CNI_TS_DEBUG) io.writeStderr(`${err?.stack ?? String(e)}\n`);
     return fail(io, new CniError(ErrorCode.Internal, err?.message ?? String(e)), cniVersion);

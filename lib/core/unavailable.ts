@@ -1,7 +1,8 @@
 /**
  * The host lacks something an operation needs (a firewall tool, say): not a fault of the
  * request, and curable by installing it. The plugin boundary (lib/cni's skel) reports it as
- * CNI code 50, "plugin not available", so libraries below lib/cni need not know CNI codes.
+ * CNI code 50, "plugin not available", so libraries below lib/cni need not know CNI codes;
+ * with `existingPodsAffected` it is code 51: pods already running depend on the missing piece.
  */
 export class UnavailableError extends Error {
   override readonly name: string = 'UnavailableError';
@@ -10,6 +11,8 @@ export class UnavailableError extends Error {
     message: string,
     /** What would help, if there is more to say (the CNI error's `details`). */
     readonly details?: string,
+    /** Existing pods may have limited connectivity too (CNI code 51, not 50). */
+    readonly existingPodsAffected: boolean = false,
   ) {
     super(message);
   }

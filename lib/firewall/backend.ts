@@ -44,6 +44,12 @@ export interface BackendRecipe<Spec, Target = Spec> {
    * exist, DEL and GC skip the backend (a netlink round trip instead of a tool process).
    */
   readonly table?: NftTableRef;
+  /**
+   * Where the kernel keeps the per-pod rules this backend wrote, readable over netlink without
+   * the tool (iptables-nft rules live in nftables tables too). STATUS reads it when the tool is
+   * missing: rules there mean existing pods depend on a backend that can no longer run.
+   */
+  readonly podRules?: readonly NftRulesRef[];
   /** Builds the backend; `find` gives the paths of the tools (and of optional ones). */
   create(runner: CommandRunner, find: ToolLookup): FirewallBackend<Spec, Target>;
 }
@@ -52,6 +58,16 @@ export interface BackendRecipe<Spec, Target = Spec> {
 export interface NftTableRef {
   readonly family: 'inet' | 'ip' | 'ip6' | 'bridge';
   readonly name: string;
+}
+
+/** Rules in the chains of a table whose name matches `chain`. */
+export interface NftRulesRef {
+  readonly family: NftTableRef['family'];
+  /** The table's name, e.g. `nat` for iptables-nft's or `cni_hostport`. */
+  readonly table: string;
+  readonly chain: RegExp;
+  /** Rules the chains hold with no pod at all (e.g. a jump to an admin chain). @default 0 */
+  readonly baseRules?: number;
 }
 
 /**

@@ -1,6 +1,6 @@
 // The firewall model: features (masquerade/, portmap/, macspoofchk/) of one backend shape,
 // chosen by one selector; the tool plumbing they share sits here at the top.
-export type { BackendName, BackendRecipe, FirewallBackend, FirewallFeature, NftTableRef, ToolLookup } from './backend.ts';
+export type { BackendName, BackendRecipe, FirewallBackend, FirewallFeature, NftRulesRef, NftTableRef, ToolLookup } from './backend.ts';
 export { FirewallCheckError, MasqueradeCheckError, NoFirewallBackendError } from './errors.ts';
 export type { CommandOutput, CommandRunner, RunOptions } from './runner.ts';
 export { CommandError, systemRunner } from './runner.ts';
@@ -15,7 +15,7 @@ export {
   sha512Hex,
 } from './names.ts';
 export type { BackendLookupOptions } from './select.ts';
-export { backendsInUse, findExecutable, selectBackend } from './select.ts';
+export { backendStatus, backendsInUse, findExecutable, selectBackend } from './select.ts';
 export { nftTableMayExist } from './nft-table-probe.ts';
 export type { GcRequest } from './every-backend.ts';
 export { gcEveryBackend, teardownEveryBackend } from './every-backend.ts';

@@ -6,7 +6,9 @@ import { macSpoofCheck } from './macspoofchk/feature.ts';
 import { masquerade } from './masquerade/feature.ts';
 import { portmap } from './portmap/feature.ts';
 import { recordingRunner } from '../testing/recording-runner.ts';
-import { backendsInUse, findExecutable, selectBackend } from './select.ts';
+import { UnavailableError } from '../core/index.ts';
+import type { NftRulesRef } from './backend.ts';
+import { backendStatus, backendsInUse, findExecutable, selectBackend } from './select.ts';
 
 /** A fake filesystem: only these files are executables. */
 function fsWith(...files: string[]): { path: string; isExecutable: (f: string) => boolean } {
@@ -56,6 +58,48 @@ describe('selectBackend', () => {
     await selectBackend(masquerade, 'nftables', runner, both).setup({ network: 'n', containerId: 'c', ifname: 'eth0', ips: [] });
     expect(runner.calls.every((x) => x.argv[0] === '/opt/bin/nft')).toBe(true);
     expect(runner.calls.length).toBeGreaterThan(0);
+  });
+});
+
+describe('backendStatus (STATUS: 50 or 51)', () => {
+  /** The thrown error, or undefined. */
+  function statusError(...args: Parameters<typeof backendStatus>): unknown {
+    try {
+      backendStatus(...args);
+      return undefined;
+    } catch (e) {
+      return e;
+    }
+  }
+  const probed: string[] = [];
+  const rulesIn = (...tables: string[]) => (ref: NftRulesRef) => {
+    probed.push(`${ref.family} ${ref.table}`);
+    return tables.includes(`${ref.family} ${ref.table}`);
+  };
+  it('passes when an ADD could choose a backend, without asking the kernel', () => {
+    probed.length = 0;
+    expect(statusError(masquerade, undefined, recordingRunner(), { ...nftOnly, podRulesPresent: rulesIn('inet cni_plugins_masquerade') })).toBeUndefined();
+    expect(probed).toEqual([]);
+  });
+  it('is the plain NoFirewallBackendError (code 50) when no pod rules of an unusable backend are in the kernel', () => {
+    const e = statusError(masquerade, undefined, recordingRunner(), { ...fsWith(), podRulesPresent: rulesIn() });
+    expect(e).toBeInstanceOf(NoFirewallBackendError);
+    expect((e as UnavailableError).existingPodsAffected).toBe(false);
+  });
+  it('says existing pods are affected (code 51) naming the rules only a missing tool could maintain', () => {
+    const e = statusError(portmap, undefined, recordingRunner(), { ...fsWith(), podRulesPresent: rulesIn('ip6 cni_hostport') });
+    expect(e).toBeInstanceOf(UnavailableError);
+    expect((e as UnavailableError).existingPodsAffected).toBe(true);
+    expect((e as Error).message).toContain('no usable portmap backend: none of iptables-restore, nft found in PATH');
+    expect((e as Error).message).toContain('nftables: ip6 cni_hostport ^(hostports|hostip_hostports)$');
+    expect((e as UnavailableError).details).toMatch(/^install iptables-restore, nft/);
+  });
+  it('looks only at the backends that cannot run: the configured one when there is one', () => {
+    probed.length = 0;
+    // nftables is configured and nft is missing; iptables' rules belong to a backend that still runs
+    const e = statusError(masquerade, 'nftables', recordingRunner(), { ...iptablesOnly, podRulesPresent: rulesIn('ip nat') });
+    expect((e as UnavailableError).existingPodsAffected).toBe(false);
+    expect(probed).toEqual(['inet cni_plugins_masquerade']);
   });
 });
 

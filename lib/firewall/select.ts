@@ -1,7 +1,9 @@
 import { statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import type { BackendName, FirewallBackend, FirewallFeature, NftTableRef } from './backend.ts';
+import { UnavailableError } from '../core/index.ts';
+import type { BackendName, FirewallBackend, FirewallFeature, NftRulesRef, NftTableRef } from './backend.ts';
 import { NoFirewallBackendError } from './errors.ts';
+import { podRulesPresent } from './kernel-rules-probe.ts';
 import { nftTableMayExist } from './nft-table-probe.ts';
 import type { CommandRunner } from './runner.ts';
 
@@ -13,6 +15,8 @@ export interface BackendLookupOptions {
   readonly isExecutable?: (file: string) => boolean;
   /** @default a netlink question to the kernel (nftTableMayExist) */
   readonly tableMayExist?: (table: NftTableRef) => boolean;
+  /** @default a netlink rule dump (podRulesPresent) */
+  readonly podRulesPresent?: (ref: NftRulesRef) => boolean;
 }
 
 const SBIN_FALLBACK = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
@@ -96,4 +100,37 @@ export function backendsInUse<S, T>(feature: FirewallFeature<S, T>, runner: Comm
     const table = feature.backends[name]?.table;
     return table === undefined || mayExist(table) ? [b] : [];
   });
+}
+
+/**
+ * STATUS of a feature: an ADD could pick a backend (returns), or it could not (throws). When
+ * it could not, the kernel is asked (netlink only: the tools are what is missing, and STATUS
+ * changes nothing) whether it holds per-pod rules that only the unusable backends could read,
+ * repair or remove: then pods already running depend on a backend that no longer works.
+ * @throws NoFirewallBackendError (CNI code 50) when no such rules are seen; an
+ *   UnavailableError with existingPodsAffected (CNI code 51) naming the rules when they are
+ */
+export function backendStatus<S, T>(
+  feature: FirewallFeature<S, T>,
+  preference: BackendName | undefined,
+  runner: CommandRunner,
+  options: BackendLookupOptions = {},
+): void {
+  try {
+    selectBackend(feature, preference, runner, options);
+  } catch (e) {
+    if (!(e instanceof NoFirewallBackendError)) throw e;
+    const present = options.podRulesPresent ?? podRulesPresent;
+    // the backends selectBackend tried are exactly the unusable ones
+    const tried = preference === undefined ? DEFAULT_ORDER.filter((n) => feature.backends[n] !== undefined) : [preference];
+    const seen = tried.flatMap((name) =>
+      (feature.backends[name]?.podRules ?? []).filter((ref) => present(ref)).map((ref) => `${name}: ${ref.family} ${ref.table} ${ref.chain.source}`),
+    );
+    if (seen.length === 0) throw e;
+    throw new UnavailableError(
+      `${e.message}; existing pods' ${feature.name} rules are in the kernel (${seen.join(', ')}) and can no longer be checked, repaired or removed`,
+      `install ${e.missing.join(', ') || 'the firewall tools'}: until then existing pods may have limited connectivity (rules lost to a firewall reload stay lost, and a deleted pod's rules stay behind for the next pod given its address)`,
+      true,
+    );
+  }
 }

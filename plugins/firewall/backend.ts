@@ -1,5 +1,5 @@
 import { CniError, ErrorCode } from '../../lib/cni/index.ts';
-import { type CommandRunner, findExecutable, selectBackend } from '../../lib/firewall/index.ts';
+import { type CommandRunner, backendStatus, findExecutable, selectBackend } from '../../lib/firewall/index.ts';
 import { type ForwardBackend, forwardRules } from '../../lib/firewall/forward/index.ts';
 import type { FirewallConfig } from './config.ts';
 
@@ -26,4 +26,14 @@ function firewalldUnavailable(): CniError {
 export function chooseBackend(cfg: FirewallConfig, runner: CommandRunner): ForwardBackend {
   if (cfg.backend === 'firewalld') throw firewalldUnavailable();
   return selectBackend(forwardRules, cfg.backend, runner);
+}
+
+/**
+ * STATUS: as chooseBackend, but a missing tool is code 51 instead of 50 when the kernel holds
+ * running pods' forward rules only that tool could maintain. firewalld stays 50: ours never
+ * wrote rules through it.
+ */
+export function backendStatusOf(cfg: FirewallConfig, runner: CommandRunner): void {
+  if (cfg.backend === 'firewalld') throw firewalldUnavailable();
+  backendStatus(forwardRules, cfg.backend, runner);
 }

@@ -2,7 +2,7 @@ import type { ConfigRequest, GcRequest } from '../../lib/cni/index.ts';
 import { backendsInUse, systemRunner } from '../../lib/firewall/index.ts';
 import { forwardRules } from '../../lib/firewall/forward/index.ts';
 import { collectRules } from './apply.ts';
-import { chooseBackend } from './backend.ts';
+import { backendStatusOf } from './backend.ts';
 import { parseFirewallConfig } from './config.ts';
 import { planGcTeardowns } from './plan.ts';
 import { recordsForGc } from './state.ts';
@@ -21,7 +21,10 @@ export async function gc(req: GcRequest): Promise<void> {
   await collectRules(backendsInUse(forwardRules, systemRunner()), cfg.network, valid, planGcTeardowns(cfg, records), stale, cfg.stateDir);
 }
 
-/** STATUS: an ADD needs a usable backend (code 50 otherwise, and always for firewalld). */
+/**
+ * STATUS: an ADD needs a usable backend (code 50 otherwise, and always for firewalld; 51 when
+ * running pods' rules are in the kernel and only the missing tool could maintain them).
+ */
 export async function status(req: ConfigRequest): Promise<void> {
-  chooseBackend(parseFirewallConfig(req), systemRunner());
+  backendStatusOf(parseFirewallConfig(req), systemRunner());
 }

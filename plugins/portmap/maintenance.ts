@@ -1,5 +1,5 @@
 import { type ConfigRequest, type GcRequest, runSteps } from '../../lib/cni/index.ts';
-import { backendsInUse, selectBackend, systemRunner } from '../../lib/firewall/index.ts';
+import { backendStatus, backendsInUse, systemRunner } from '../../lib/firewall/index.ts';
 import { portmap } from '../../lib/firewall/portmap/index.ts';
 import { parsePortmapConfig } from './config.ts';
 import { removeStatesExcept } from './state.ts';
@@ -16,8 +16,11 @@ export async function gc(req: GcRequest): Promise<void> {
   ]);
 }
 
-/** STATUS: an ADD needs a usable backend (NoFirewallBackendError, code 50, otherwise). */
+/**
+ * STATUS: an ADD needs a usable backend: code 50 without one, 51 when the kernel also holds
+ * running pods' port mappings only the missing tool could maintain.
+ */
 export async function status(req: ConfigRequest): Promise<void> {
   const cfg = parsePortmapConfig(req);
-  selectBackend(portmap, cfg.backend, systemRunner());
+  backendStatus(portmap, cfg.backend, systemRunner());
 }

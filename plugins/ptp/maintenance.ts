@@ -1,5 +1,5 @@
 import { type ConfigRequest, type GcRequest, runSteps } from '../../lib/cni/index.ts';
-import { backendsInUse, gcEveryBackend, masquerade, selectBackend, systemRunner } from '../../lib/firewall/index.ts';
+import { backendStatus, backendsInUse, gcEveryBackend, masquerade, systemRunner } from '../../lib/firewall/index.ts';
 import { ipamClient } from '../../lib/ipam/index.ts';
 import { parsePtpConfig } from './config.ts';
 
@@ -20,10 +20,13 @@ export async function gc(req: GcRequest): Promise<void> {
   await runSteps('ptp GC', steps);
 }
 
-/** STATUS: can an ADD succeed? IPAM must say so, and masquerade needs a firewall tool. */
+/**
+ * STATUS: can an ADD succeed? IPAM must say so, and masquerade needs a firewall tool: code 50
+ * without one, 51 when the kernel also holds running pods' masquerade rules only the missing
+ * tool could maintain.
+ */
 export async function status(req: ConfigRequest): Promise<void> {
   const cfg = parsePtpConfig(req);
-  // throws NoFirewallBackendError, which the plugin boundary reports as code 50
-  if (cfg.ipMasq) selectBackend(masquerade, cfg.ipMasqBackend, systemRunner());
+  if (cfg.ipMasq) backendStatus(masquerade, cfg.ipMasqBackend, systemRunner());
   await ipamClient(cfg.ipamType, req.path).status(req);
 }

@@ -1,7 +1,7 @@
 import type { FirewallFeature } from '../backend.ts';
 import { foundIptablesBinaries } from '../iptables-binaries.ts';
 import { iptablesForward } from './iptables-backend.ts';
-import { NFT_FIREWALL_TABLE } from './names.ts';
+import { FORWARD_CHAIN, NFT_FIREWALL_TABLE } from './names.ts';
 import { nftablesForward } from './nft-backend.ts';
 import type { ForwardSpec } from './types.ts';
 
@@ -14,11 +14,14 @@ export const forwardRules: FirewallFeature<ForwardSpec> = {
   backends: {
     iptables: {
       tools: ['iptables', 'iptables-restore'],
+      // CNI-FORWARD: the admin chain's jump, then each pod's address rules (iptables-nft only)
+      podRules: (['ip', 'ip6'] as const).map((family) => ({ family, table: 'filter', chain: new RegExp(`^${FORWARD_CHAIN}$`), baseRules: 1 })),
       create: (runner, find) => iptablesForward(runner, { binaries: foundIptablesBinaries(find) }),
     },
     nftables: {
       tools: ['nft'],
       table: { family: 'inet', name: NFT_FIREWALL_TABLE },
+      podRules: [{ family: 'inet', table: NFT_FIREWALL_TABLE, chain: new RegExp(`^${FORWARD_CHAIN}$`), baseRules: 1 }],
       create: (runner, find) => nftablesForward(runner, { nft: find('nft') as string }),
     },
   },
