@@ -27,9 +27,19 @@ export interface FirewallBackend<Spec, Target = Spec> {
   check(spec: Spec): Promise<void>;
   /**
    * Removes this network's rules whose owner is not in `valid`; other networks' rules are
-   * never touched. @throws CommandError
+   * never touched. A layout that names no network tells this network's rules by their host
+   * interface (`scope`); without it such a backend removes nothing. @throws CommandError
    */
-  gc(network: string, valid: readonly Attachment[]): Promise<void>;
+  gc(network: string, valid: readonly Attachment[], scope?: GcScope): Promise<void>;
+}
+
+/**
+ * Which host interfaces are this network's, for rules that name an interface but no network
+ * (the MAC spoof check): true for a port of the network's bridge, and for an interface that
+ * no longer exists (its pod is gone, whichever network it was in; the rule protects nothing).
+ */
+export interface GcScope {
+  readonly hostInterfaceIsOurs: (name: string) => boolean;
 }
 
 /** Finds an installed executable by name; undefined when it is not installed. */

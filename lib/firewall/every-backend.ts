@@ -1,10 +1,12 @@
 import type { Attachment } from '../core/index.ts';
-import type { FirewallBackend } from './backend.ts';
+import type { FirewallBackend, GcScope } from './backend.ts';
 
 /** What a network-scoped GC keeps. */
 export interface GcRequest {
   readonly network: string;
   readonly valid: readonly Attachment[];
+  /** For layouts that name no network (see FirewallBackend.gc). */
+  readonly scope?: GcScope;
 }
 
 async function onEvery<S, T>(backends: readonly FirewallBackend<S, T>[], what: string, job: (b: FirewallBackend<S, T>) => Promise<void>): Promise<void> {
@@ -33,5 +35,5 @@ export async function teardownEveryBackend<S, T>(backends: readonly FirewallBack
  * @throws AggregateError holding each backend's error
  */
 export async function gcEveryBackend<S, T>(backends: readonly FirewallBackend<S, T>[], request: GcRequest): Promise<void> {
-  await onEvery(backends, 'gc', (b) => b.gc(request.network, request.valid));
+  await onEvery(backends, 'gc', (b) => b.gc(request.network, request.valid, request.scope));
 }

@@ -1,6 +1,6 @@
 // The firewall model: features (masquerade/, portmap/, macspoofchk/) of one backend shape,
 // chosen by one selector; the tool plumbing they share sits here at the top.
-export type { BackendName, BackendRecipe, FirewallBackend, FirewallFeature, NftRulesRef, NftTableRef, ToolLookup } from './backend.ts';
+export type { BackendName, BackendRecipe, FirewallBackend, FirewallFeature, GcScope, NftRulesRef, NftTableRef, ToolLookup } from './backend.ts';
 export { FirewallCheckError, MasqueradeCheckError, NoFirewallBackendError } from './errors.ts';
 export type { CommandOutput, CommandRunner, RunOptions } from './runner.ts';
 export { CommandError, systemRunner } from './runner.ts';

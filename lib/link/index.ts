@@ -5,6 +5,7 @@
  * through this layer; lib/netlink stays the wire protocol below it.
  */
 export { ensureBridge } from './bridge.ts';
+export { bridgeOwnsHostInterface } from './bridge-membership.ts';
 export type { BridgeSettings } from './bridge.ts';
 export { attachPort, waitPortUp } from './port.ts';
 export type { PortRef, PortSettings, PortVlans } from './port.ts';

@@ -148,6 +148,33 @@ describe.skipIf(!isRoot())('bridge: DEL, CHECK, GC, STATUS', () => {
       });
     }
 
+    it('GC removes the MAC spoof checks of attachments not in the valid list; the valid one and another network\'s stay', async () => {
+      const a = await added('gm', { macspoofchk: true });
+      const stale = `${a.cid}-b`;
+      const b = await env.run({ command: 'ADD', config: a.config, ...attach(env.pod('gm2'), stale) });
+      expect(b.code, b.stdout).toBe(0);
+      // a pod whose namespace went away without DEL: its host veth is gone, its check is not
+      const gone = `${a.cid}-c`;
+      const c = await env.run({ command: 'ADD', config: a.config, ...attach(env.pod('gm3'), gone) });
+      expect(c.code, c.stdout).toBe(0);
+      env.node.exec(['ip', 'link', 'del', c.json.interfaces[1].name as string]);
+      const other = await added('om', { macspoofchk: true });
+      const spoofState = (cid: string) => {
+        const listing = env.nft().nftables.filter((x) => (x.chain ?? x.rule)?.family === 'bridge');
+        const chains = listing.map((x) => x.chain?.name).filter((name) => name === `cni-br-iface-${cid}-eth0` || name === `cni-br-iface-${cid}-eth0-mac`);
+        return { chains: chains.length, rules: listing.filter((x) => x.rule?.comment === `macspoofchk-${cid}-eth0`).length };
+      };
+      for (const cid of [a.cid, stale, gone, other.cid]) expect(spoofState(cid)).toEqual({ chains: 2, rules: 4 });
+      const gcConf = { ...a.config, cniVersion: '1.1.0', ipam: { type: 'recording-ipam' }, 'cni.dev/valid-attachments': [{ containerID: a.cid, ifname: 'eth0' }] };
+      const gc = await env.run({ command: 'GC', config: gcConf });
+      expect(gc.code, gc.stdout + gc.stderr).toBe(0);
+      expect(spoofState(stale)).toEqual({ chains: 0, rules: 0 });
+      expect(spoofState(gone)).toEqual({ chains: 0, rules: 0 });
+      expect(spoofState(a.cid)).toEqual({ chains: 2, rules: 4 });
+      // not in this network's valid list either, but its veth is a port of another bridge
+      expect(spoofState(other.cid)).toEqual({ chains: 2, rules: 4 });
+    });
+
     it('GC without a valid-attachments list removes nothing', async () => {
       const a = await added('g0');
       const gc = await env.run({ command: 'GC', config: { ...a.config, cniVersion: '1.1.0', ipam: { type: 'recording-ipam' } } });

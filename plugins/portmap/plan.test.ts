@@ -75,7 +75,8 @@ describe('planTeardown', () => {
     expect(planTeardown(cfg, who, undefined, undefined)).toEqual({
       target: { network: 'net', containerId: 'c1', ifname: 'eth0', mappings: cfg.mappings },
       backend: undefined,
-      flush: undefined,
+      // found by owner: the pod's families are unknown, both are flushed
+      flush: { families: [4, 6], ports: [5353] },
     });
   });
   it('has nothing to remove without a record and without mappings', () => {

@@ -62,7 +62,7 @@ export interface TeardownPlan {
   readonly target: PortmapSpec | PortmapTeardownTarget;
   /** The backend the ADD recorded; absent: every backend in use is asked. */
   readonly backend: BackendName | undefined;
-  /** Present when the full spec is known: the UDP flows to forget. */
+  /** The UDP flows to forget: their host ports, in the pod's families (both when unknown). */
   readonly flush: UdpFlush | undefined;
 }
 
@@ -83,5 +83,9 @@ export function planTeardown(
     return { target: spec, backend: undefined, flush: udpFlushPlan(spec) };
   }
   const owner = { network: cfg.network, containerId: attachment.containerId, ifname: attachment.ifname };
-  return { target: { ...owner, mappings: cfg.mappings }, backend: undefined, flush: undefined };
+  // The rules go by owner in both families, so their UDP flows must go too, else a pod that
+  // reuses the host port loses traffic to entries still pointing at the removed address. The
+  // pod's families are unknown here: both are flushed (a port with no entries costs nothing).
+  const udpPorts = cfg.mappings.filter((m) => m.protocol === 'udp').map((m) => m.hostPort);
+  return { target: { ...owner, mappings: cfg.mappings }, backend: undefined, flush: { families: [4, 6], ports: udpPorts } };
 }

@@ -1,11 +1,11 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnyResult } from '../../lib/cni/index.ts';
 import { portmapDnatChainName } from '../../lib/firewall/names.ts';
 import type { NetworkConfigList } from '../../lib/runtime/index.ts';
-import { type TestNamespace, type TestNode, createNamespace, createTestNode, isRoot } from '../../lib/testing/index.ts';
+import { type TestNamespace, type TestNode, createNamespace, createTestNode, isRoot, runOurPlugin } from '../../lib/testing/index.ts';
 
 // The built plugins end to end, as a CRI runtime drives them: a conflist [bridge (our
 // host-local), portmap] on a throwaway node namespace holding the "node IP" 192.0.2.1, a
@@ -272,6 +272,33 @@ describe.skipIf(!isRoot()).each(['iptables', 'nftables'] as const)('portmap plug
     } finally {
       await first.finish();
       await second?.finish();
+    }
+  });
+
+  it('UDP: a DEL that finds the rules by owner (no state file, no prevResult) also flushes their conntrack entries', async () => {
+    const port = basePort + 10;
+    const sport = basePort + 410;
+    const mappings = [{ hostPort: port, containerPort: UDP_PORT, protocol: 'udp' }];
+    const p = await podWith(net4, 'udpown', mappings);
+    try {
+      expect(await udp(client, NODE_IP, port, sport)).toBe('udpown ping');
+      const entries = (): string => node.ns.tryExec(['conntrack', '-L', '-p', 'udp', '--dport', String(port)]).stdout;
+      expect(entries()).toContain(podIp(p.result, 4));
+      // the record is lost; portmap alone is asked, as a runtime without a result cache does
+      rmSync(join(node.stateDir, 'portmap', netName4, `${p.pod.name}:eth0`));
+      const out = await runOurPlugin('portmap', {
+        command: 'DEL',
+        node: node.ns,
+        containerId: p.pod.name,
+        netns: p.pod.path,
+        ifname: 'eth0',
+        config: { cniVersion: '1.1.0', name: netName4, type: 'portmap', backend, stateDir: join(node.stateDir, 'portmap'), runtimeConfig: { portMappings: mappings } },
+      });
+      expect(out.code, out.stdout + out.stderr).toBe(0);
+      expect(firewallLines(ownMarker(net4, p.pod))).toEqual([]);
+      expect(entries()).not.toContain(`dport=${port}`);
+    } finally {
+      await p.finish();
     }
   });
 

@@ -1,6 +1,6 @@
 import { FirewallCheckError } from '../errors.ts';
 import type { CommandOutput, CommandRunner } from '../runner.ts';
-import { FAMILY, TABLE, spoofCheckMissing, spoofCheckSetupJson, spoofCheckTeardownJson } from './nft-plan.ts';
+import { FAMILY, TABLE, spoofCheckMissing, spoofCheckSetupJson, spoofCheckTeardownJson, staleSpoofChecksJson } from './nft-plan.ts';
 import type { MacSpoofCheckBackend, MacSpoofCheckSpec } from './types.ts';
 
 /** The table is not there: nothing of ours can be either. */
@@ -13,6 +13,22 @@ const noTable = (r: CommandOutput): boolean => /No such file or directory/.test(
 export function nftablesMacSpoofCheck(runner: CommandRunner, options: { nft?: string } = {}): MacSpoofCheckBackend {
   const nft = options.nft ?? 'nft';
   const list = (): Promise<CommandOutput> => runner.run([nft, '-j', '-a', 'list', 'table', FAMILY, TABLE]);
+  /** Lists the table, deletes what `plan` picks in one transaction; absent table: nothing to do. */
+  async function deleteListed(plan: (listing: string) => string | undefined, what: string): Promise<void> {
+    // a second round absorbs a concurrent change between the listing and the delete
+    for (let round = 0; ; round++) {
+      const listed = await list();
+      if (listed.exitCode !== 0) {
+        if (noTable(listed)) return;
+        throw new Error(`listing table bridge nat failed: ${listed.stderr.trim()}`);
+      }
+      const script = plan(listed.stdout);
+      if (!script) return;
+      const r = await runner.run([nft, '-j', script]);
+      if (r.exitCode === 0) return;
+      if (round === 1) throw new Error(`deleting ${what} failed: ${r.stderr.trim()}`);
+    }
+  }
   return {
     name: 'nftables',
     feature: 'macspoofchk',
@@ -23,19 +39,7 @@ export function nftablesMacSpoofCheck(runner: CommandRunner, options: { nft?: st
 
     /** Also removes a check the Go plugin made; what is absent counts as removed. */
     async teardown(target) {
-      // a second round absorbs a concurrent change between the listing and the delete
-      for (let round = 0; ; round++) {
-        const listed = await list();
-        if (listed.exitCode !== 0) {
-          if (noTable(listed)) return;
-          throw new Error(`listing table bridge nat failed: ${listed.stderr.trim()}`);
-        }
-        const script = spoofCheckTeardownJson(listed.stdout, target);
-        if (!script) return;
-        const r = await runner.run([nft, '-j', script]);
-        if (r.exitCode === 0) return;
-        if (round === 1) throw new Error(`deleting the check failed: ${r.stderr.trim()}`);
-      }
+      await deleteListed((listing) => spoofCheckTeardownJson(listing, target), 'the check');
     },
 
     async check(spec: MacSpoofCheckSpec) {
@@ -46,10 +50,13 @@ export function nftablesMacSpoofCheck(runner: CommandRunner, options: { nft?: st
     },
 
     /**
-     * Nothing: the layout names no network (chains and comments hold only the container ID
-     * and ifname, as in Go), so GC cannot tell this network's checks from another's. DEL,
-     * which knows the attachment, removes them.
+     * The layout names no network (chains and comments hold only the container ID and
+     * ifname, as in Go): the caller's scope tells this network's checks by their host
+     * interface; without one nothing is removed.
      */
-    async gc() {},
+    async gc(_network, valid, scope) {
+      if (!scope) return;
+      await deleteListed((listing) => staleSpoofChecksJson(listing, valid, scope.hostInterfaceIsOurs), 'stale checks');
+    },
   };
 }

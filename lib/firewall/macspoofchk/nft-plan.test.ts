@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { spoofCheckMissing, spoofCheckSetupJson, spoofCheckTeardownJson } from './nft-plan.ts';
+import { spoofCheckMissing, spoofCheckSetupJson, spoofCheckTeardownJson, staleSpoofChecksJson } from './nft-plan.ts';
 
 const a = { containerId: 'c.1_x', ifname: 'eth0', hostVeth: 'veth01234567', mac: '0a:00:00:00:00:01' };
 
@@ -64,5 +64,45 @@ describe('spoofCheckMissing', () => {
       'chain cni-br-iface-c.1_x-eth0-mac',
       'jump from PREROUTING for veth01234567',
     ]);
+  });
+});
+
+describe('staleSpoofChecksJson', () => {
+  const listing = (items: unknown[]) => JSON.stringify({ nftables: [{ metainfo: {} }, ...items] });
+  const jump = (cid: string, veth: string, handle: number) => ({
+    rule: {
+      chain: 'PREROUTING',
+      handle,
+      comment: `macspoofchk-${cid}-eth0`,
+      expr: [{ match: { op: '==', left: { meta: { key: 'iifname' } }, right: veth } }, { jump: { target: `cni-br-iface-${cid}-eth0` } }],
+    },
+  });
+  const checkOf = (cid: string, veth: string, handle: number) => [
+    { chain: { name: `cni-br-iface-${cid}-eth0` } },
+    { chain: { name: `cni-br-iface-${cid}-eth0-mac` } },
+    jump(cid, veth, handle),
+  ];
+  const all = listing([{ chain: { name: 'PREROUTING' } }, ...checkOf('keep', 'vethkeep', 4), ...checkOf('stale', 'vethstale', 5), ...checkOf('foreign', 'vethother', 6)]);
+  const ours = (veth: string) => veth !== 'vethother';
+
+  it('deletes the checks not in the valid list whose veth is ours, jump first, iface chain before mac chain', () => {
+    const text = staleSpoofChecksJson(all, [{ containerId: 'keep', ifname: 'eth0' }], ours);
+    expect(JSON.parse(text ?? '{}').nftables).toEqual([
+      { delete: { rule: { family: 'bridge', table: 'nat', chain: 'PREROUTING', handle: 5 } } },
+      { delete: { chain: { family: 'bridge', table: 'nat', name: 'cni-br-iface-stale-eth0' } } },
+      { delete: { chain: { family: 'bridge', table: 'nat', name: 'cni-br-iface-stale-eth0-mac' } } },
+    ]);
+  });
+  it('removes nothing when every check is valid or on another network\'s interface', () => {
+    const valid = [
+      { containerId: 'keep', ifname: 'eth0' },
+      { containerId: 'stale', ifname: 'eth0' },
+    ];
+    expect(staleSpoofChecksJson(all, valid, ours)).toBeUndefined();
+    expect(staleSpoofChecksJson(all, [], () => false)).toBeUndefined();
+  });
+  it('leaves chains without a jump alone (nothing tells their network) and other rules of the base chain', () => {
+    const text = listing([{ chain: { name: 'cni-br-iface-lone-eth0' } }, { rule: { chain: 'PREROUTING', handle: 9, comment: 'someone else', expr: [] } }]);
+    expect(staleSpoofChecksJson(text, [], () => true)).toBeUndefined();
   });
 });

@@ -1,3 +1,4 @@
+import type { Attachment } from '../../core/index.ts';
 import type { MacSpoofCheckSpec, MacSpoofCheckTarget } from './types.ts';
 
 // MAC spoof check: an nftables bridge-family filter that drops frames entering from the
@@ -59,6 +60,33 @@ export function spoofCheckTeardownJson(listing: string, a: MacSpoofCheckTarget):
   for (const name of [n.iface, n.mac]) {
     if (items.some((i) => i.chain?.name === name)) commands.push({ delete: chain(name) });
   }
+  return commands.length ? JSON.stringify({ nftables: commands }) : undefined;
+}
+
+/**
+ * The GC transaction: every check whose attachment is not in `valid` and whose jump names a
+ * host interface `isOurs` accepts (the layout names no network: the interface tells whose
+ * it is), found by the jump rules in the base chain; undefined when none is stale. Checks
+ * without a jump rule are left alone: nothing tells their network.
+ */
+export function staleSpoofChecksJson(listing: string, valid: readonly Attachment[], isOurs: (hostInterface: string) => boolean): string | undefined {
+  const keep = new Set(valid.map((a) => names(a.containerId, a.ifname).comment));
+  const items = listedItems(listing);
+  const listedChains = new Set(items.map((i) => i.chain?.name).filter((n): n is string => typeof n === 'string'));
+  const rules: unknown[] = [];
+  const chains = new Set<string>();
+  for (const item of items) {
+    const r = item.rule;
+    if (!r || r.chain !== BASE || typeof r.comment !== 'string' || !r.comment.startsWith('macspoofchk-') || keep.has(r.comment)) continue;
+    const expr: ListedItem[] = Array.isArray(r.expr) ? r.expr : [];
+    const iifname = expr.find((e) => e.match?.left?.meta?.key === 'iifname')?.match.right;
+    const target = expr.find((e) => e.jump)?.jump.target;
+    if (typeof iifname !== 'string' || !isOurs(iifname)) continue;
+    rules.push({ delete: { rule: { family: FAMILY, table: TABLE, chain: BASE, handle: r.handle } } });
+    // the iface chain before the mac chain: its jump keeps the mac chain busy until it goes
+    if (typeof target === 'string') for (const name of [target, `${target}-mac`]) if (listedChains.has(name)) chains.add(name);
+  }
+  const commands = [...rules, ...[...chains].map((name) => ({ delete: chain(name) }))];
   return commands.length ? JSON.stringify({ nftables: commands }) : undefined;
 }
 
