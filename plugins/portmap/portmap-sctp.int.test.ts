@@ -181,7 +181,7 @@ describe.skipIf(!isRoot()).each(['iptables', 'nftables'] as const)('portmap sctp
 
   const conntrackSctp = (port: number): string => node.ns.tryExec(['conntrack', '-L', '-p', 'sctp', '--dport', String(port)]).stdout;
 
-  it('an SCTP INIT to node-address:hostPort reaches the pod, which sees the client; the INIT-ACK returns from node:hostPort (IPv4, IPv6, from the node)', async () => {
+  it('an SCTP INIT to node-address:hostPort reaches the pod, which sees the client; the INIT-ACK returns from node:hostPort (IPv4, IPv6, from the node, 127.0.0.1); CHECK passes', async () => {
     const port = basePort + 1;
     expect(await sctpInit(client, NODE_IP, port, port + 400)).toBe('timeout');
     const p = await sctpPod('reach', port);
@@ -192,6 +192,10 @@ describe.skipIf(!isRoot()).each(['iptables', 'nftables'] as const)('portmap sctp
       expect(await sctpInit(client, NODE_IP6, port, port + 401)).toBe(`reach saw ${CLIENT_IP6}`);
       expect(await sctpInit(node.ns, NODE_IP, port, port + 402)).toMatch(/^reach saw /);
       expect(await sctpInit(node.ns, NODE_IP6, port, port + 403)).toMatch(/^reach saw /);
+      // localhost: route_localnet and masquerading apply to SCTP as to TCP
+      expect(await sctpInit(node.ns, '127.0.0.1', port, port + 404)).toBe(`reach saw 10.90.${k}.1`);
+      // CHECK finds the sctp rules it installed
+      await node.check(net, p.pod, { capabilityArgs: { portMappings: [{ hostPort: port, containerPort: SCTP_PORT, protocol: 'sctp' }] } });
     } finally {
       await p.finish();
     }
