@@ -17,6 +17,7 @@ import { type TestNamespace, type TestNode, createNamespace, createTestNode, isR
 // - socat SCTP-LISTEN / SCTP-CONNECT, a real association, where the kernel has SCTP sockets.
 
 const NODE_IP = '192.0.2.1';
+const NODE_IP_2 = '192.0.2.2';
 const NODE_IP6 = 'fd00:db8:1::1';
 const CLIENT_IP = '198.51.100.2';
 const CLIENT_IP6 = 'fd00:db8:2::2';
@@ -104,6 +105,7 @@ describe.skipIf(!isRoot()).each(['iptables', 'nftables'] as const)('portmap sctp
 
   beforeAll(() => {
     node = createTestNode({ nodeAddress: `${NODE_IP}/24` });
+    node.ns.exec(['ip', 'addr', 'add', `${NODE_IP_2}/24`, 'dev', 'uplink0']);
     node.ns.exec(['ip', 'addr', 'add', `${NODE_IP6}/64`, 'dev', 'uplink0', 'nodad']);
     client = createNamespace(`sc${k}client`);
     node.ns.exec(['ip', 'link', 'add', 'cli0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', client.name]);
@@ -137,8 +139,8 @@ describe.skipIf(!isRoot()).each(['iptables', 'nftables'] as const)('portmap sctp
   });
 
   /** ADDs a pod mapping hostPort -> SCTP_PORT/sctp, with a raw INIT answerer; `finish` DELs it (idempotent). */
-  async function sctpPod(tag: string, hostPort: number) {
-    const portMappings = [{ hostPort, containerPort: SCTP_PORT, protocol: 'sctp' }];
+  async function sctpPod(tag: string, hostPort: number, hostIP?: string) {
+    const portMappings = [{ hostPort, containerPort: SCTP_PORT, protocol: 'sctp', ...(hostIP ? { hostIP } : {}) }];
     const pod = node.addPod(`sc${k}${tag}`);
     const result = await node.add(net, pod, { capabilityArgs: { portMappings } });
     let server: ChildProcess | undefined;
@@ -196,6 +198,18 @@ describe.skipIf(!isRoot()).each(['iptables', 'nftables'] as const)('portmap sctp
       expect(await sctpInit(node.ns, '127.0.0.1', port, port + 404)).toBe(`reach saw 10.90.${k}.1`);
       // CHECK finds the sctp rules it installed
       await node.check(net, p.pod, { capabilityArgs: { portMappings: [{ hostPort: port, containerPort: SCTP_PORT, protocol: 'sctp' }] } });
+    } finally {
+      await p.finish();
+    }
+  });
+
+  it('a hostIP sctp mapping answers on that address only', async () => {
+    const port = basePort + 5;
+    const p = await sctpPod('hostip', port, NODE_IP);
+    try {
+      expect(await sctpInit(client, NODE_IP, port, port + 400)).toBe(`hostip saw ${CLIENT_IP}`);
+      expect(await sctpInit(client, NODE_IP_2, port, port + 401)).toBe('timeout');
+      expect(await sctpInit(client, NODE_IP6, port, port + 402)).toBe('timeout');
     } finally {
       await p.finish();
     }
