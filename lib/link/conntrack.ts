@@ -1,20 +1,28 @@
 import type { Family } from '../addr/index.ts';
 import { ConntrackUnavailableError, type NetlinkSocket, deleteConntrackEntries, openConntrackSocket } from '../netlink/index.ts';
 
-/** Which conntrack entries to flush: UDP to these destination ports, in these families. */
-export interface UdpFlush {
+/** One kind of flow to forget: this protocol to this destination port. */
+export interface StaleFlow {
+  readonly protocol: 'udp' | 'sctp';
+  readonly port: number;
+}
+
+/** Which conntrack entries to flush: these flows, in these families. */
+export interface ConntrackFlush {
   readonly families: readonly Family[];
-  readonly ports: readonly number[];
+  readonly flows: readonly StaleFlow[];
 }
 
 /**
- * Deletes the conntrack entries of UDP flows to the given ports, so a recreated destination
- * does not lose traffic to a stale entry pointing at its old address (plugins#123, and on DEL
- * plugins#1190). Best effort: a node without conntrack support has nothing to flush; a port
- * that fails is reported on stderr and the others are still flushed.
+ * Deletes the conntrack entries of UDP and SCTP flows to the given ports, so a recreated
+ * destination does not lose traffic to a stale entry pointing at its old address (plugins#123,
+ * and on DEL plugins#1190). For SCTP the reconnect is often the same 5-tuple (peers bind fixed
+ * ports), an ESTABLISHED entry outlives the pod by minutes and each retransmitted INIT refreshes
+ * it. Best effort: a node without conntrack support has nothing to flush; a flow that fails is
+ * reported on stderr and the others are still flushed.
  */
-export function flushUdpConntrack(f: UdpFlush, log: (line: string) => void): void {
-  if (!f.ports.length || !f.families.length) return;
+export function flushConntrack(f: ConntrackFlush, log: (line: string) => void): void {
+  if (!f.flows.length || !f.families.length) return;
   let sock: NetlinkSocket;
   try {
     sock = openConntrackSocket();
@@ -24,11 +32,11 @@ export function flushUdpConntrack(f: UdpFlush, log: (line: string) => void): voi
   }
   try {
     for (const family of f.families) {
-      for (const port of f.ports) {
+      for (const { protocol, port } of f.flows) {
         try {
-          deleteConntrackEntries(sock, { family, protocol: 'udp', dstPort: port });
+          deleteConntrackEntries(sock, { family, protocol, dstPort: port });
         } catch (e) {
-          log(`conntrack flush for udp/${port} failed: ${(e as Error).message}`);
+          log(`conntrack flush for ${protocol}/${port} failed: ${(e as Error).message}`);
         }
       }
     }

@@ -3,7 +3,7 @@ import { selectBackend, systemRunner } from '../../lib/firewall/index.ts';
 import { portmap } from '../../lib/firewall/portmap/index.ts';
 import { installMappings } from './apply.ts';
 import { parsePortmapConfig, requirePrevResult } from './config.ts';
-import { hasContainerAddress, planPortmap, udpFlushPlan } from './plan.ts';
+import { hasContainerAddress, planPortmap, conntrackFlushPlan } from './plan.ts';
 
 /** ADD: DNAT rules for every mapping in one transaction, then pass prevResult through. */
 export async function add(req: AttachmentRequest): Promise<Result> {
@@ -12,7 +12,7 @@ export async function add(req: AttachmentRequest): Promise<Result> {
   if (!cfg.mappings.length) return prev;
   const spec = planPortmap(cfg, req, prev);
   if (!hasContainerAddress(spec)) return prev; // nothing on CNI_IFNAME to forward to
-  const flush = udpFlushPlan(spec);
+  const flush = conntrackFlushPlan(spec);
   const backend = selectBackend(portmap, cfg.backend, systemRunner());
   await installMappings(backend, cfg.stateDir, spec, flush);
   return prev;

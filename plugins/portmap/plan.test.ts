@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseCidr } from '../../lib/addr/index.ts';
 import type { Result } from '../../lib/cni/index.ts';
+import type { PortMapping } from '../../lib/firewall/portmap/index.ts';
 import type { PortmapConfig } from './config.ts';
-import { containerAddresses, hasContainerAddress, planPortmap, planTeardown, udpFlushPlan } from './plan.ts';
+import { conntrackFlushPlan, containerAddresses, hasContainerAddress, planPortmap, planTeardown } from './plan.ts';
 
 const prev: Result = {
   cniVersion: '1.1.0',
@@ -56,10 +57,28 @@ describe('planPortmap', () => {
   });
 });
 
-describe('udpFlushPlan', () => {
+describe('conntrackFlushPlan', () => {
   it('lists the UDP host ports in the families the pod has', () => {
     const spec = planPortmap(cfg, { containerId: 'c', ifname: 'eth0' }, { cniVersion: '1.1.0', ips: [{ address: '10.0.0.2/24' }] });
-    expect(udpFlushPlan(spec)).toEqual({ families: [4], ports: [5353] });
+    expect(conntrackFlushPlan(spec)).toEqual({ families: [4], flows: [{ protocol: 'udp', port: 5353 }] });
+  });
+
+  it('lists SCTP host ports too, once each, and never TCP', () => {
+    const mappings: PortMapping[] = [
+      { hostPort: 3868, containerPort: 3868, protocol: 'sctp' },
+      { hostPort: 3868, containerPort: 3868, protocol: 'tcp' },
+      { hostPort: 3868, containerPort: 3869, protocol: 'sctp', hostIP: '192.0.2.1' },
+      { hostPort: 2905, containerPort: 2905, protocol: 'udp' },
+    ];
+    const dual = { cniVersion: '1.1.0', ips: [{ address: '10.0.0.2/24' }, { address: 'fd00::2/64' }] };
+    const spec = planPortmap({ ...cfg, mappings }, { containerId: 'c', ifname: 'eth0' }, dual);
+    expect(conntrackFlushPlan(spec)).toEqual({
+      families: [4, 6],
+      flows: [
+        { protocol: 'sctp', port: 3868 },
+        { protocol: 'udp', port: 2905 },
+      ],
+    });
   });
 });
 
@@ -68,7 +87,7 @@ describe('planTeardown', () => {
   it('removes what ADD recorded, in the recorded backend only', () => {
     const spec = planPortmap(cfg, who, prev);
     const plan = planTeardown(cfg, who, { backend: 'nftables', spec }, undefined);
-    expect(plan).toEqual({ target: spec, backend: 'nftables', flush: { families: [4, 6], ports: [5353] } });
+    expect(plan).toEqual({ target: spec, backend: 'nftables', flush: { families: [4, 6], flows: [{ protocol: 'udp', port: 5353 }] } });
   });
   it('without a record, plans from prevResult, or by owner when there is none', () => {
     expect(planTeardown(cfg, who, undefined, prev)?.target).toEqual(planPortmap(cfg, who, prev));
@@ -76,7 +95,7 @@ describe('planTeardown', () => {
       target: { network: 'net', containerId: 'c1', ifname: 'eth0', mappings: cfg.mappings },
       backend: undefined,
       // found by owner: the pod's families are unknown, both are flushed
-      flush: { families: [4, 6], ports: [5353] },
+      flush: { families: [4, 6], flows: [{ protocol: 'udp', port: 5353 }] },
     });
   });
   it('has nothing to remove without a record and without mappings', () => {

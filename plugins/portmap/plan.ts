@@ -3,7 +3,7 @@ import type { Result } from '../../lib/cni/index.ts';
 import type { Attachment } from '../../lib/core/index.ts';
 import type { BackendName } from '../../lib/firewall/index.ts';
 import type { ContainerAddress, PortmapSpec, PortmapTeardownTarget } from '../../lib/firewall/portmap/index.ts';
-import type { UdpFlush } from '../../lib/link/index.ts';
+import type { ConntrackFlush, StaleFlow } from '../../lib/link/index.ts';
 import type { PortmapConfig } from './config.ts';
 
 // Pure: what portmap installs for one attachment, from its config, the request and the
@@ -51,10 +51,24 @@ export function hasContainerAddress(spec: PortmapSpec): boolean {
   return spec.containerIPv4 !== undefined || spec.containerIPv6 !== undefined;
 }
 
-/** The conntrack entries a mapping change makes stale: its UDP host ports, in the pod's families. */
-export function udpFlushPlan(spec: PortmapSpec): UdpFlush {
+/**
+ * The conntrack entries a mapping change makes stale: its UDP and SCTP host ports, in the pod's
+ * families. Not TCP: a reconnect there starts with a SYN the kernel's TCP tracking turns into a
+ * fresh entry once the old one is closed or answered with a reset.
+ */
+export function conntrackFlushPlan(spec: PortmapSpec): ConntrackFlush {
   const families = ([4, 6] as const).filter((f) => (f === 4 ? spec.containerIPv4 : spec.containerIPv6) !== undefined);
-  return { families, ports: spec.mappings.filter((m) => m.protocol === 'udp').map((m) => m.hostPort) };
+  return { families, flows: staleFlowsOf(spec.mappings) };
+}
+
+/** The UDP and SCTP host ports of `mappings`, each once (TCP needs no flush: see conntrack.ts). */
+function staleFlowsOf(mappings: PortmapSpec['mappings']): StaleFlow[] {
+  const flows: StaleFlow[] = [];
+  for (const m of mappings) {
+    if (m.protocol !== 'udp' && m.protocol !== 'sctp') continue;
+    if (!flows.some((f) => f.protocol === m.protocol && f.port === m.hostPort)) flows.push({ protocol: m.protocol, port: m.hostPort });
+  }
+  return flows;
 }
 
 /** What a DEL removes: the rules of `target`, in one backend or in every one in use. */
@@ -62,8 +76,8 @@ export interface TeardownPlan {
   readonly target: PortmapSpec | PortmapTeardownTarget;
   /** The backend the ADD recorded; absent: every backend in use is asked. */
   readonly backend: BackendName | undefined;
-  /** The UDP flows to forget: their host ports, in the pod's families (both when unknown). */
-  readonly flush: UdpFlush | undefined;
+  /** The UDP and SCTP flows to forget: their host ports, in the pod's families (both when unknown). */
+  readonly flush: ConntrackFlush | undefined;
 }
 
 /**
@@ -76,16 +90,15 @@ export function planTeardown(
   recorded: { backend: BackendName; spec: PortmapSpec } | undefined,
   prev: Result | undefined,
 ): TeardownPlan | undefined {
-  if (recorded) return { target: recorded.spec, backend: recorded.backend, flush: udpFlushPlan(recorded.spec) };
+  if (recorded) return { target: recorded.spec, backend: recorded.backend, flush: conntrackFlushPlan(recorded.spec) };
   if (!cfg.mappings.length) return undefined;
   if (prev) {
     const spec = planPortmap(cfg, attachment, prev);
-    return { target: spec, backend: undefined, flush: udpFlushPlan(spec) };
+    return { target: spec, backend: undefined, flush: conntrackFlushPlan(spec) };
   }
   const owner = { network: cfg.network, containerId: attachment.containerId, ifname: attachment.ifname };
-  // The rules go by owner in both families, so their UDP flows must go too, else a pod that
-  // reuses the host port loses traffic to entries still pointing at the removed address. The
-  // pod's families are unknown here: both are flushed (a port with no entries costs nothing).
-  const udpPorts = cfg.mappings.filter((m) => m.protocol === 'udp').map((m) => m.hostPort);
-  return { target: { ...owner, mappings: cfg.mappings }, backend: undefined, flush: { families: [4, 6], ports: udpPorts } };
+  // The rules go by owner in both families, so their UDP and SCTP flows must go too, else a pod
+  // that reuses the host port loses traffic to entries still pointing at the removed address.
+  // The pod's families are unknown here: both are flushed (a port with no entries costs nothing).
+  return { target: { ...owner, mappings: cfg.mappings }, backend: undefined, flush: { families: [4, 6], flows: staleFlowsOf(cfg.mappings) } };
 }
