@@ -5,6 +5,7 @@
 import bandwidth from '../../../schemas/bandwidth.json' with { type: 'json' };
 import bridge from '../../../schemas/bridge.json' with { type: 'json' };
 import firewall from '../../../schemas/firewall.json' with { type: 'json' };
+import dhcp from '../../../schemas/dhcp.json' with { type: 'json' };
 import hostDevice from '../../../schemas/host-device.json' with { type: 'json' };
 import hostLocal from '../../../schemas/host-local.json' with { type: 'json' };
 import ipvlan from '../../../schemas/ipvlan.json' with { type: 'json' };
@@ -25,7 +26,7 @@ import { type Finding, checkValue } from '../../cni/json-schema.ts';
 /** Plugin type -> the schema of its configuration object. */
 const PLUGIN_SCHEMAS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = { bandwidth, bridge, firewall, 'host-device': hostDevice, ipvlan, loopback, macvlan, portmap, ptp, tuning, vlan, vrf, dummy, tap, sbr };
 /** IPAM plugin type -> the schema of the `ipam` section of a plugin that delegates to it. */
-const IPAM_SCHEMAS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = { 'host-local': hostLocal, static: staticIpam };
+const IPAM_SCHEMAS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = { dhcp, 'host-local': hostLocal, static: staticIpam };
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
