@@ -8,10 +8,10 @@ import type { SpecVersion } from './versions.ts';
  * PLUGIN_NAMES, give it a `minimalConf` case in checks/protocol.ts (its protocol checks then come
  * for free), a `checks/<plugin>.ts` listed in checks/index.ts, and a row in README.md.
  */
-export type PluginName = 'loopback' | 'bridge' | 'host-local' | 'portmap' | 'firewall' | 'tuning' | 'ptp' | 'bandwidth' | 'static' | 'macvlan' | 'ipvlan' | 'host-device' | 'vlan' | 'vrf' | 'tap' | 'dummy' | 'sbr';
+export type PluginName = 'loopback' | 'bridge' | 'host-local' | 'portmap' | 'firewall' | 'tuning' | 'ptp' | 'bandwidth' | 'static' | 'macvlan' | 'ipvlan' | 'host-device' | 'vlan' | 'vrf' | 'tap' | 'dummy' | 'sbr' | 'dhcp';
 
 /** Every plugin the suite covers, in report order. */
-export const PLUGIN_NAMES: readonly PluginName[] = ['loopback', 'bridge', 'host-local', 'portmap', 'firewall', 'tuning', 'ptp', 'bandwidth', 'static', 'macvlan', 'ipvlan', 'host-device', 'vlan', 'vrf', 'tap', 'dummy', 'sbr'];
+export const PLUGIN_NAMES: readonly PluginName[] = ['loopback', 'bridge', 'host-local', 'portmap', 'firewall', 'tuning', 'ptp', 'bandwidth', 'static', 'macvlan', 'ipvlan', 'host-device', 'vlan', 'vrf', 'tap', 'dummy', 'sbr', 'dhcp'];
 
 /** Which implementation a plugin executable is: Go reference builds get the expected-failure list. */
 export type Impl = 'go' | 'other';
