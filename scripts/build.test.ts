@@ -90,12 +90,13 @@ describe('build.mjs', () => {
 
   it('started under a name it does not know: a CNI error naming the programs, exit 1', () => {
     const other = mkdtempSync(join(dir, 'other-'));
-    cpSync(join(bin, BINARY), join(other, 'macvlan'));
-    const r = run([join(other, 'macvlan')], { CNI_COMMAND: 'ADD' }, { input: '{}' });
+    // every reference plugin is ours now: a third-party name
+    cpSync(join(bin, BINARY), join(other, 'flannel'));
+    const r = run([join(other, 'flannel')], { CNI_COMMAND: 'ADD' }, { input: '{}' });
     expect(r.status).toBe(1);
     const err = JSON.parse(r.stdout);
     expect(err.code).toBe(999);
-    expect(err.msg).toContain('"macvlan"');
+    expect(err.msg).toContain('"flannel"');
     for (const name of PROGRAMS as string[]) expect(err.msg).toContain(name);
   });
 
