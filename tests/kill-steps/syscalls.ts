@@ -71,7 +71,10 @@ export function stepKind(line: SyscallLine): StepKind | undefined {
       return args.includes('CLONE_THREAD') ? undefined : 'spawn';
     case 'execve':
     case 'execveat':
-      return 'spawn';
+      // Only the main thread is traced, so an exec here replaces the plugin's own program (strace
+      // starting it, then the sh front handing over to cni-ts): nothing on the node changes. A
+      // child's exec happens in the child, after the clone3 that is the spawn's step.
+      return undefined;
     case 'open':
     case 'openat':
       return WRITES_INTENT.test(args) ? 'file' : undefined;
@@ -110,21 +113,18 @@ export function signatureOf(line: SyscallLine): string {
 
 /**
  * The kill points of a survey log (strace -yy -o, main thread only, TRACED_SYSCALLS). The
- * first execve is strace starting the plugin, not a step of it, and is numbered but skipped.
+ * execve calls (strace starting the plugin's sh front, the front exec'ing cni-ts) are numbered
+ * but are not steps (see stepKind).
  */
 export function killPoints(log: string): KillPoint[] {
   const seen = new Map<string, number>();
   const alike = new Map<string, number>();
   const points: KillPoint[] = [];
-  let first = true;
   for (const raw of log.split('\n')) {
     const line = parseLine(raw);
     if (!line) continue;
     const when = (seen.get(line.name) ?? 0) + 1;
     seen.set(line.name, when);
-    const starting = first && line.name === 'execve';
-    first = false;
-    if (starting) continue;
     const kind = stepKind(line);
     if (!kind) continue;
     const signature = signatureOf(line);
