@@ -21,6 +21,8 @@ export type { PeerAddress } from './point-to-point.ts';
 export type { InterfaceAddress, InterfaceRoute, InterfaceSettings } from './interface.ts';
 export { globalAddresses } from './inspect.ts';
 export { findContainerInterface } from './container-interface.ts';
+export { deleteOwnInterface } from './delete-own-interface.ts';
+export type { OwnInterface } from './delete-own-interface.ts';
 export type { ContainerInterface } from './container-interface.ts';
 export { allowLocalhostTo } from './localhost.ts';
 export { bringLoopbackUp, checkLoopbackUp, takeLoopbackDown } from './loopback.ts';

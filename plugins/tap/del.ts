@@ -1,43 +1,13 @@
-import { type AttachmentRequest, settleSteps, startStep } from '../../lib/cni/index.ts';
+import type { AttachmentRequest } from '../../lib/cni/index.ts';
 import { ipamClient } from '../../lib/ipam/index.ts';
-import { type ContainerInterface, deleteLink, findContainerInterface, getLink } from '../../lib/link/index.ts';
+import { deleteOwnInterface } from '../../lib/link/index.ts';
 import { parseTapIpamType } from './config.ts';
 
 /**
- * DEL: delete the container's interface and release the IPAM reservation, independently: an
- * empty CNI_NETNS or a vanished namespace still releases, and an interface already gone counts
- * as deleted. IPAM DEL waits for the deletion, so an address still on a live tap is never
- * handed out again.
+ * DEL: delete the pod's tap and release IPAM's address, each independently (see deleteOwnInterface: only
+ * a tap is deleted, and a vanished namespace still releases).
  */
 export async function del(req: AttachmentRequest): Promise<void> {
   const ipamType = parseTapIpamType(req);
-  let found: ContainerInterface | undefined;
-  let lookupError: unknown;
-  try {
-    found = findContainerInterface(req.netns, req.ifname);
-  } catch (e) {
-    lookupError = e; // e.g. CNI_NETNS is not a netns: still release the address
-  }
-  try {
-    const own = found;
-    const unlink = startStep(() => {
-      if (own?.index === undefined) return false;
-      // only what ADD makes: after an ADD refused because CNI_IFNAME was taken, the runtime's
-      // DEL must not delete the interface that was there before
-      const link = getLink(own.sock, own.index);
-      if (link && link.kind !== 'tun') {
-        process.stderr.write(`tap: DEL leaves ${req.ifname}: it is a ${link.kind ?? 'device without a kind'}, not a tap\n`);
-        return false;
-      }
-      return deleteLink(own.sock, own.index);
-    });
-    const ipam = ipamType === undefined ? undefined : unlink.catch(() => {}).then(() => ipamClient(ipamType, req.path).del(req));
-    await settleSteps('tap DEL', [
-      ['open the container namespace', lookupError === undefined ? undefined : Promise.reject(lookupError)],
-      ['delete the tap', unlink],
-      ['release the IPAM address', ipam],
-    ]);
-  } finally {
-    found?.close();
-  }
+  await deleteOwnInterface(req, { plugin: 'tap', kind: 'tun', noun: 'a tap', release: ipamType === undefined ? undefined : () => ipamClient(ipamType, req.path).del(req) });
 }
