@@ -11,6 +11,8 @@ export { normalizeSysctlName, readSysctl, sysctlPath, writeSysctl } from './sysc
 export { currentNetnsIdentity, isSameNetns, netnsIdentity } from './identity.ts';
 export type { NetnsIdentity } from './identity.ts';
 export { openContainerNetns, openContainerNetnsForDel } from './container.ts';
+export { openPod, openPodForDel } from './pod.ts';
+export type { Pod } from './pod.ts';
 export { openNamespaces } from './attachment-namespaces.ts';
 export type { Namespaces } from './attachment-namespaces.ts';
 export { createTempNetns } from './temp-netns.ts';

@@ -1,7 +1,8 @@
 import type { AttachmentRequest, Result } from '../../lib/cni/index.ts';
 import { UndoStack } from '../../lib/undo.ts';
 import { allowlistPath, checkAllowed, readAllowlist } from './allowlist.ts';
-import { applyLinkSettings, applySysctls, inspectPod, openPod, saveOriginals, validateAgainstPod } from './apply.ts';
+import { applyLinkSettings, applySysctls, inspectPod, saveOriginals, validateAgainstPod } from './apply.ts';
+import { openPod } from '../../lib/netns/index.ts';
 import { backupPath } from './backup.ts';
 import { parseTuningConfig, requirePrevResult } from './config.ts';
 import { patchResultMac, requestedSettings } from './plan.ts';

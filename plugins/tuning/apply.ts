@@ -10,41 +10,13 @@ import {
   setLinkSetting,
   writeSysctlIn,
 } from '../../lib/link/index.ts';
-import { type Netns, openContainerNetns, openContainerNetnsForDel, routeSocketIn } from '../../lib/netns/index.ts';
+import type { Pod } from '../../lib/netns/index.ts';
 import type { UndoStack } from '../../lib/undo.ts';
 import { type BackupRead, loadBackup, removeBackup, saveBackup } from './backup.ts';
 import type { SysctlSetting, TuningConfig } from './config.ts';
 import { mtuRefusal, planBackup, requestedSettings, restoreSteps, sysctlRefusal } from './plan.ts';
 
 // The pod-side changes of ADD and DEL, each taking what the plan decided.
-
-/** The pod's namespace and a route socket opened in it. */
-export interface Pod {
-  readonly ns: Netns;
-  readonly sock: NetlinkSocket;
-  close(): void;
-}
-
-function podOf(ns: Netns): Pod {
-  try {
-    const sock = routeSocketIn(ns);
-    return { ns, sock, close: () => (sock.close(), ns.close()) };
-  } catch (e) {
-    ns.close();
-    throw e;
-  }
-}
-
-/** @throws CniError for a bad CNI_NETNS */
-export function openPod(netns: string): Pod {
-  return podOf(openContainerNetns(netns));
-}
-
-/** The pod for a DEL; undefined when its namespace is already gone. */
-export function openPodForDel(netns: string): Pod | undefined {
-  const ns = openContainerNetnsForDel(netns);
-  return ns ? podOf(ns) : undefined;
-}
 
 /** What the pod shows before anything changes: CNI_IFNAME and every configured sysctl. */
 export interface PodState {

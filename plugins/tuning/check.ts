@@ -1,5 +1,6 @@
 import { type AttachmentRequest, CniError, ErrorCode } from '../../lib/cni/index.ts';
-import { inspectPod, openPod, validateAgainstPod } from './apply.ts';
+import { inspectPod, validateAgainstPod } from './apply.ts';
+import { openPod } from '../../lib/netns/index.ts';
 import { parseTuningConfig, requirePrevResult } from './config.ts';
 import { differences } from './plan.ts';
 

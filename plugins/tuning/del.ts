@@ -1,6 +1,7 @@
 import { type AttachmentRequest, CniError, ErrorCode } from '../../lib/cni/index.ts';
 import { getLink } from '../../lib/link/index.ts';
-import { loadBackup, openPodForDel, removeBackup, restoreLink } from './apply.ts';
+import { loadBackup, removeBackup, restoreLink } from './apply.ts';
+import { openPodForDel } from '../../lib/netns/index.ts';
 import { backupPath } from './backup.ts';
 import { parseDataDir } from './config.ts';
 

@@ -3,7 +3,7 @@ import { createVrfDevice, deleteLink, enslaveToVrf, freeVrfTable, getLink, looku
 import { UndoStack } from '../../lib/undo.ts';
 import { parseVrfConfig, requirePrevResult } from './config.ts';
 import { planVrf } from './plan.ts';
-import { openPod } from './pod.ts';
+import { openPod } from '../../lib/netns/index.ts';
 
 /**
  * ADD, inside the pod: check the VRF name and table and the interface before any change;

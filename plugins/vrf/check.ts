@@ -1,7 +1,7 @@
 import { type AttachmentRequest, CniError, ErrorCode } from '../../lib/cni/index.ts';
 import { getLink, lookupVrf } from '../../lib/link/index.ts';
 import { parseVrfConfig, requirePrevResult } from './config.ts';
-import { openPod } from './pod.ts';
+import { openPod } from '../../lib/netns/index.ts';
 
 /** CHECK: the VRF exists (with the configured table, when one is set) and the interface is in it. */
 export async function check(req: AttachmentRequest): Promise<void> {

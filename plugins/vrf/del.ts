@@ -1,7 +1,7 @@
 import { type AttachmentRequest } from '../../lib/cni/index.ts';
 import { deleteLink, getLink, lookupVrf, setLink, vrfPorts } from '../../lib/link/index.ts';
 import { parseVrfName } from './config.ts';
-import { openPodForDel } from './pod.ts';
+import { openPodForDel } from '../../lib/netns/index.ts';
 
 /**
  * DEL, inside the pod: release the interface from the VRF and delete the VRF once no interface
