@@ -3,7 +3,7 @@ import { DEFAULT_STATE_DIR, UsageError, parseDaemonArgs, parseDuration } from '.
 
 describe('daemon command line', () => {
   it('has defaults', () => {
-    expect(parseDaemonArgs([])).toEqual({ socketPath: '/run/cni/dhcp.sock', stateDir: DEFAULT_STATE_DIR, pidFile: undefined, attemptMs: 10_000, totalMs: 62_000 });
+    expect(parseDaemonArgs([])).toEqual({ socketPath: '/run/cni/dhcp.sock', stateDir: DEFAULT_STATE_DIR, pidFile: undefined, attemptMs: 10_000, totalMs: 62_000, hostPrefix: '' });
   });
 
   it("reads Go's flag forms", () => {
@@ -13,12 +13,14 @@ describe('daemon command line', () => {
       pidFile: '/tmp/p',
       attemptMs: 2000,
       totalMs: 90_000,
+      hostPrefix: '',
     });
     expect(parseDaemonArgs(['-resendmax', '500ms']).totalMs).toBe(500);
   });
 
   it.each([
-    [['-hostprefix', '/h'], /not defined: -hostprefix/],
+    [['-hostprefix', 'host'], /-hostprefix: expected an absolute path/],
+    [['-bogus', '/h'], /not defined: -bogus/],
     [['-socketpath'], /needs an argument/],
     [['-socketpath', 'rel.sock'], /absolute path/],
     [['-timeout', '10'], /duration/],
@@ -27,6 +29,15 @@ describe('daemon command line', () => {
   ])('refuses %j', (argv, msg) => {
     expect(() => parseDaemonArgs(argv)).toThrow(UsageError);
     expect(() => parseDaemonArgs(argv)).toThrow(msg);
+  });
+
+  it("takes Go's -hostprefix: a host root mounted in the daemon's container, without a trailing slash", () => {
+    expect(parseDaemonArgs(['-hostprefix', '/host']).hostPrefix).toBe('/host');
+    expect(parseDaemonArgs(['-hostprefix=/host/']).hostPrefix).toBe('/host');
+    expect(parseDaemonArgs(['-hostprefix', '/']).hostPrefix).toBe('');
+    expect(parseDaemonArgs(['-hostprefix=']).hostPrefix).toBe('');
+    // the socket path itself stays the host's; the daemon puts the prefix in front
+    expect(parseDaemonArgs(['-hostprefix', '/host', '-socketpath', '/run/cni/dhcp.sock']).socketPath).toBe('/run/cni/dhcp.sock');
   });
 
   it('parses durations', () => {

@@ -12,6 +12,12 @@ export interface DaemonOptions {
   readonly attemptMs: number;
   /** How long one acquisition keeps trying (Go's -resendtimeout). */
   readonly totalMs: number;
+  /**
+   * Where the host's root is mounted when the daemon runs in a container (Go's -hostprefix):
+   * it is put in front of the socket path and of every netns path a plugin sends, which are
+   * host paths. Empty when the daemon runs on the host.
+   */
+  readonly hostPrefix: string;
 }
 
 export const DEFAULT_STATE_DIR = '/run/cni-ts/dhcp';
@@ -20,8 +26,11 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-export const USAGE = `usage: dhcp daemon [-socketpath PATH] [-statedir DIR] [-pidfile PATH] [-timeout DURATION] [-resendtimeout DURATION] [-broadcast]
-  -socketpath     unix socket the plugin connects to (default ${DEFAULT_SOCKET_PATH}; the plugin's ipam.daemonSocketPath)
+export const USAGE = `usage: dhcp daemon [-socketpath PATH] [-hostprefix DIR] [-statedir DIR] [-pidfile PATH] [-timeout DURATION] [-resendtimeout DURATION] [-broadcast]
+  -socketpath     unix socket the plugin connects to (default ${DEFAULT_SOCKET_PATH}; the plugin's ipam.daemonSocketPath);
+                  a socket passed by systemd socket activation (LISTEN_FDS=1) is used instead
+  -hostprefix     where the host's root is mounted when the daemon runs in a container: prefixes
+                  the socket path and the netns paths plugins send (not -statedir or -pidfile)
   -statedir       directory of the lease file, leases.json (default ${DEFAULT_STATE_DIR})
   -pidfile        write the daemon's PID there (absolute path)
   -timeout        longest wait for a server's answer before resending (default 10s)
@@ -40,7 +49,7 @@ export function parseDuration(text: string, flag: string): number {
   return ms;
 }
 
-const VALUE_FLAGS = ['socketpath', 'statedir', 'pidfile', 'timeout', 'resendtimeout', 'resendmax'] as const;
+const VALUE_FLAGS = ['socketpath', 'hostprefix', 'statedir', 'pidfile', 'timeout', 'resendtimeout', 'resendmax'] as const;
 const BOOL_FLAGS = ['broadcast'] as const;
 
 /** The arguments after "daemon". @throws {UsageError} */
@@ -75,5 +84,13 @@ export function parseDaemonArgs(argv: readonly string[]): DaemonOptions {
     attemptMs: parseDuration(values.timeout ?? '10s', 'timeout'),
     // -resendmax is Go's cap on one backoff step; the closest thing here is the overall time
     totalMs: parseDuration(values.resendtimeout ?? values.resendmax ?? '62s', values.resendtimeout ? 'resendtimeout' : 'resendmax'),
+    hostPrefix: hostPrefixOf(values.hostprefix),
   };
+}
+
+/** "" and "/" mean no prefix; a trailing slash is dropped so "/host/" + "/run/x" stays "/host/run/x". */
+function hostPrefixOf(value: string | undefined): string {
+  if (value === undefined || value === '') return '';
+  if (!value.startsWith('/') || value.includes('\0')) throw new UsageError(`invalid value "${value}" for flag -hostprefix: expected an absolute path`);
+  return value.replace(/\/+$/, '');
 }

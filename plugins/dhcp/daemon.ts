@@ -15,6 +15,7 @@ import { AcquireError, type ClientTarget, acquireLease, extendLease, releaseLeas
 import type { ProvidedOption } from './config.ts';
 import { type DaemonOptions, USAGE, UsageError, parseDaemonArgs } from './daemon-args.ts';
 import { InterfaceError, takePodInterfaceDown } from './dhcp-socket.ts';
+import { ActivationError, activatedListenFd, forgetActivation } from './socket-activation.ts';
 import {
   type DaemonAnswer,
   type DaemonError,
@@ -60,9 +61,10 @@ function leaseView(g: LeaseGrant): LeaseView {
   };
 }
 
-function targetOf(l: Pick<HeldLease, 'netns' | 'ifname' | 'clientId' | 'requested' | 'provided'>): ClientTarget {
+/** What the DHCP client needs of a lease; `netns` as this daemon sees the host's path. */
+function targetOf(l: Pick<HeldLease, 'netns' | 'ifname' | 'clientId' | 'requested' | 'provided'>, hostPrefix: string): ClientTarget {
   return {
-    netns: l.netns,
+    netns: hostPrefix + l.netns,
     ifname: l.ifname,
     clientId: l.clientId,
     requested: l.requested,
@@ -104,6 +106,14 @@ export class LeaseKeeper {
     this.#file = join(options.stateDir, 'leases.json');
   }
 
+  /**
+   * Leases keep the netns path the plugin sent (a host path), so a lease file stays valid when
+   * the daemon is restarted with another -hostprefix; the prefix is added where a path is opened.
+   */
+  #netnsExists(netns: string): boolean {
+    return existsSync(this.options.hostPrefix + netns);
+  }
+
   /** Reads the lease file and resumes every lease still valid whose netns still exists. */
   load(): void {
     ensurePrivateDir(this.options.stateDir);
@@ -127,7 +137,7 @@ export class LeaseKeeper {
         log(`${l.clientId}: lease ${l.grant.address} expired while the daemon was down; dropped`);
         continue;
       }
-      if (!existsSync(l.netns)) {
+      if (!this.#netnsExists(l.netns)) {
         log(`${l.clientId}: network namespace ${l.netns} is gone; lease ${l.grant.address} dropped`);
         continue;
       }
@@ -182,7 +192,7 @@ export class LeaseKeeper {
       }
       log(`${clientId}: acquiring lease on ${req.ifname} in ${req.netns}`);
       const base = { clientId, containerId: req.containerId, network: req.network, ifname: req.ifname, netns: req.netns, requested: req.requested, provided: req.provided };
-      const { lease, mac } = await acquireLease(targetOf(base), { attemptMs: this.options.attemptMs, totalMs: this.options.totalMs }, log);
+      const { lease, mac } = await acquireLease(targetOf(base, this.options.hostPrefix), { attemptMs: this.options.attemptMs, totalMs: this.options.totalMs }, log);
       const held: HeldLease = { ...base, mac, grant: lease };
       this.#leases.set(clientId, held);
       this.#save();
@@ -211,7 +221,7 @@ export class LeaseKeeper {
       }
       this.#forget(clientId);
       try {
-        releaseLease(targetOf(known), known.mac, known.grant);
+        releaseLease(targetOf(known, this.options.hostPrefix), known.mac, known.grant);
         log(`${clientId}: released ${known.grant.address} to ${known.grant.serverId}`);
       } catch (e) {
         // the pod's netns or interface is already gone: the server will see the lease expire
@@ -238,7 +248,7 @@ export class LeaseKeeper {
         await sleepUntil(nextStep(held.grant, now).at, signal);
         continue;
       }
-      if (!existsSync(held.netns)) {
+      if (!this.#netnsExists(held.netns)) {
         log(`${held.clientId}: network namespace ${held.netns} is gone; lease ${held.grant.address} dropped`);
         this.#forget(held.clientId);
         return;
@@ -247,7 +257,7 @@ export class LeaseKeeper {
         log(`${held.clientId}: lease ${held.grant.address} expired; setting ${held.ifname} down`);
         this.#forget(held.clientId);
         try {
-          takePodInterfaceDown(held.netns, held.ifname);
+          takePodInterfaceDown(this.options.hostPrefix + held.netns, held.ifname);
         } catch (e) {
           log(`${held.clientId}: ${(e as Error).message}`);
         }
@@ -256,7 +266,7 @@ export class LeaseKeeper {
       const t = leaseTimes(held.grant);
       const boundary = phase === 'renewing' ? t.rebindAt : t.expiresAt;
       const waitMs = Math.max(500, Math.min(this.options.attemptMs, (boundary - now) / 2));
-      const outcome = await extendLease(targetOf(held), held.mac, held.grant, phase, waitMs);
+      const outcome = await extendLease(targetOf(held, this.options.hostPrefix), held.mac, held.grant, phase, waitMs);
       if (signal.aborted) return;
       if (outcome.kind === 'ack') {
         if (outcome.lease.address !== held.grant.address) log(`${held.clientId}: the server changed the address from ${held.grant.address}`);
@@ -269,7 +279,7 @@ export class LeaseKeeper {
         log(`${held.clientId}: DHCPNAK for ${held.grant.address} while ${phase}; lease dropped, setting ${held.ifname} down`);
         this.#forget(held.clientId);
         try {
-          takePodInterfaceDown(held.netns, held.ifname);
+          takePodInterfaceDown(this.options.hostPrefix + held.netns, held.ifname);
         } catch (e) {
           log(`${held.clientId}: ${(e as Error).message}`);
         }
@@ -362,29 +372,52 @@ export async function runDaemon(argv: readonly string[]): Promise<number> {
     process.stderr.write(`dhcp daemon: ${e.message}\n${USAGE}`);
     return 2;
   }
-  const { socketPath, pidFile } = options;
-  ensurePrivateDir(dirname(socketPath));
-  if (existsSync(socketPath)) {
-    if (await socketInUse(socketPath)) {
-      process.stderr.write(`dhcp daemon: ${socketPath} is in use: another dhcp daemon runs there\n`);
-      return 1;
+  let activatedFd: number | undefined;
+  try {
+    activatedFd = activatedListenFd(process.env, process.pid);
+  } catch (e) {
+    if (!(e instanceof ActivationError)) throw e;
+    process.stderr.write(`dhcp daemon: ${e.message}\n`);
+    return 1;
+  }
+  forgetActivation(process.env);
+  const socketPath = options.hostPrefix + options.socketPath;
+  const { pidFile } = options;
+  if (activatedFd === undefined) {
+    ensurePrivateDir(dirname(socketPath));
+    if (existsSync(socketPath)) {
+      if (await socketInUse(socketPath)) {
+        process.stderr.write(`dhcp daemon: ${socketPath} is in use: another dhcp daemon runs there\n`);
+        return 1;
+      }
+      unlinkSync(socketPath); // left by a daemon that was killed
     }
-    unlinkSync(socketPath); // left by a daemon that was killed
   }
   const keeper = new LeaseKeeper(options);
   keeper.load();
   const server: Server = createServer((conn) => serve(keeper, conn));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(socketPath, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      if (activatedFd === undefined) server.listen(socketPath, () => resolve());
+      else server.listen({ fd: activatedFd }, () => resolve());
+    });
+  } catch (e) {
+    keeper.stop();
+    const where = activatedFd === undefined ? socketPath : `the socket systemd passed (fd ${activatedFd})`;
+    process.stderr.write(`dhcp daemon: cannot listen on ${where}: ${(e as Error).message}\n`);
+    return 1;
+  }
   if (pidFile !== undefined) writeFileSync(pidFile, `${process.pid}\n`);
-  log(`dhcp daemon listening on ${socketPath} (leases in ${options.stateDir})`);
+  const listening = activatedFd === undefined ? socketPath : `the socket systemd passed (fd ${activatedFd}, LISTEN_FDS=1)`;
+  log(`dhcp daemon listening on ${listening} (leases in ${options.stateDir})`);
+  // systemd owns an activated socket: it stays, so plugins can connect while the daemon restarts
+  const ownFiles = activatedFd === undefined ? [socketPath, pidFile] : [pidFile];
   const shutdown = (signal: string) => {
     log(`${signal}: stopping; leases stay in ${options.stateDir} for the next start`);
     keeper.stop();
     server.close();
-    for (const f of [socketPath, pidFile]) {
+    for (const f of ownFiles) {
       if (f === undefined) continue;
       try {
         unlinkSync(f);

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIST_BIN, GO_PLUGIN_DIR, type TestNamespace, createNamespace, hasGoPlugin, isRoot, removeAllNamespaces, runPluginBinary } from '../../lib/testing/index.ts';
 
@@ -195,6 +195,35 @@ describe.skipIf(!isRoot() || !haveBusybox)('dhcp: leases from a real DHCP server
     await stop(daemon);
     expect(existsSync(socketPath)).toBe(false);
   }, 30_000);
+
+  it('-hostprefix: the daemon in a "container" finds the socket and the pod netns under the host root', async () => {
+    // A daemon run in a container sees the host's / at -hostprefix; plugins send host paths.
+    // Here the "host root" is a directory holding only what the daemon needs: without the pod's
+    // netns under it, ADD must fail naming the prefixed path, so the prefix is really applied.
+    const hostRoot = join(dir, 'host');
+    const prefixedState = join(dir, 'state-prefixed');
+    const prefixedConfig = { ...config, ipam: { type: 'dhcp', daemonSocketPath: join(hostRoot, 'sock/dhcp.sock') } };
+    daemon = start(node, [DHCP, 'daemon', '-hostprefix', `${hostRoot}/`, '-socketpath', '/sock/dhcp.sock', '-statedir', prefixedState, '-timeout', '2s', '-resendtimeout', '20s']);
+    await waitFor('the daemon to listen', () => daemon?.out().includes('listening on'), 10_000);
+    expect(daemon.out()).toContain(`listening on ${hostRoot}/sock/dhcp.sock`);
+
+    const missing = await runPluginBinary(DHCP, { command: 'ADD', config: prefixedConfig, ...call, netns: pod.path, node });
+    expect(missing.code).toBe(1);
+    expect(missing.json.msg + missing.json.details).toContain(hostRoot + pod.path);
+
+    mkdirSync(join(hostRoot, dirname(pod.path)), { recursive: true });
+    symlinkSync(pod.path, hostRoot + pod.path);
+    const add = await runPluginBinary(DHCP, { command: 'ADD', config: prefixedConfig, ...call, netns: pod.path, node });
+    expect(add.code, add.stdout + daemon.out()).toBe(0);
+    expect(add.json.ips[0].address).toMatch(/^192\.168\.77\.\d+\/24$/);
+    // the lease file keeps the host path the plugin sent, not the prefixed one
+    expect(JSON.parse(readFileSync(join(prefixedState, 'leases.json'), 'utf8')).leases[0].netns).toBe(pod.path);
+    const del = await runPluginBinary(DHCP, { command: 'DEL', config: prefixedConfig, ...call, netns: pod.path, node });
+    expect(del.code, del.stdout).toBe(0);
+    expect(daemon.out()).toContain(`released ${add.json.ips[0].address.split('/')[0]}`);
+    await stop(daemon);
+    expect(existsSync(join(hostRoot, 'sock/dhcp.sock'))).toBe(false);
+  }, 60_000);
 });
 
 describe.skipIf(!isRoot() || !hasGoPlugin('dhcp'))("dhcp: ours and Debian's Go daemon refuse each other's plugin with a readable error", () => {
@@ -222,5 +251,60 @@ describe.skipIf(!isRoot() || !hasGoPlugin('dhcp'))("dhcp: ours and Debian's Go d
     const goAtOurs = await runPluginBinary(join(GO_PLUGIN_DIR, 'dhcp'), { ...call, config: conf('ts.sock') });
     expect(goAtOurs.code).toBe(1);
     expect(goAtOurs.json.msg).toContain('cni-ts dhcp daemon');
+  }, 30_000);
+});
+
+const SOCKET_ACTIVATE = '/usr/bin/systemd-socket-activate';
+
+describe.skipIf(!isRoot() || !existsSync(SOCKET_ACTIVATE))('dhcp: the daemon started by systemd socket activation', () => {
+  // systemd-socket-activate is systemd's own launcher for testing .socket units: it binds the
+  // socket, waits for the first connection, then execs the daemon with it as fd 3, LISTEN_FDS=1
+  // and LISTEN_PID, as systemd does. The plugin's first request is what starts the daemon.
+  let node: TestNamespace;
+  let dir: string;
+  const procs: Proc[] = [];
+  afterAll(async () => {
+    for (const p of procs) await stop(p);
+    removeAllNamespaces();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("serves on the socket systemd passed, and leaves it in place on SIGTERM (it is systemd's)", async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cnits-dhcpa-'));
+    node = createNamespace('dhcpa');
+    const socket = join(dir, 'activated.sock');
+    // a -socketpath elsewhere shows that the passed socket wins over the flag
+    const launcher = start(node, [SOCKET_ACTIVATE, '-l', socket, DHCP, 'daemon', '-socketpath', join(dir, 'unused.sock'), '-statedir', join(dir, 'state')]);
+    procs.push(launcher);
+    await waitFor('the launcher to bind', () => existsSync(socket), 10_000);
+    expect(launcher.out()).not.toContain('dhcp daemon listening');
+
+    const conf = { cniVersion: '1.0.0', name: 'dnet', type: 'dhcp', ipam: { type: 'dhcp', daemonSocketPath: socket } };
+    const call = { containerId: 'act1', ifname: 'eth0', netns: node.path, node };
+    const check = await runPluginBinary(DHCP, { ...call, command: 'CHECK', config: conf });
+    expect(check.code).toBe(1);
+    expect(check.json.msg, launcher.out()).toContain('holds no lease'); // answered by the daemon
+    expect(launcher.out()).toContain('listening on the socket systemd passed (fd 3, LISTEN_FDS=1)');
+    expect(existsSync(join(dir, 'unused.sock'))).toBe(false);
+    const del = await runPluginBinary(DHCP, { ...call, command: 'DEL', config: conf });
+    expect(del.code, del.stdout).toBe(0);
+    expect(launcher.out()).toContain('release: no lease known');
+
+    await stop(launcher); // the launcher exec'd the daemon: same PID
+    expect(launcher.out()).toContain('SIGTERM: stopping');
+    expect(existsSync(socket)).toBe(true);
+  }, 30_000);
+
+  it('refuses more than one passed socket with a message naming the .socket unit', async () => {
+    const a = join(dir, 'a.sock');
+    const launcher = start(node, [SOCKET_ACTIVATE, '-l', a, '-l', join(dir, 'b.sock'), DHCP, 'daemon', '-statedir', join(dir, 'state2')]);
+    procs.push(launcher);
+    await waitFor('the launcher to bind', () => existsSync(a), 10_000);
+    const conf = { cniVersion: '1.0.0', name: 'dnet', type: 'dhcp', ipam: { type: 'dhcp', daemonSocketPath: a } };
+    const add = await runPluginBinary(DHCP, { command: 'ADD', containerId: 'act2', ifname: 'eth0', netns: node.path, node, config: conf });
+    expect(add.code).toBe(1);
+    const exited = await waitFor('the daemon to exit', () => launcher.child.exitCode ?? undefined, 10_000);
+    expect(exited).toBe(1);
+    expect(launcher.out()).toContain('systemd passed 2 sockets (LISTEN_FDS=2)');
   }, 30_000);
 });
