@@ -123,9 +123,9 @@ async function main(argv) {
     dirs = [resolve(from)];
   } else {
     const { buildAll } = await import(join(root, 'build.mjs'));
-    dirs = [];
-    // each target into dist/<target>/bin, also the host's, so dist/bin stays what npm run build made
-    for (const t of targets) dirs.push(...(await buildAll({ target: t, quiet: true })));
+    // one bundling, then each target into dist/<target>/bin (the host's too, so dist/bin stays
+    // what npm run build made); the directories come back in the order of `targets`
+    dirs = await buildAll({ target, quiet: true });
   }
   for (const [i, t] of targets.entries()) {
     const tgz = packPluginDir(dirs[i], t, outDir);
