@@ -42,8 +42,9 @@ export function findBun(root) {
 }
 
 /**
- * The Bun runtime to embed for a build target, when npm installed it (the optional dependency
- * @oven/bun-linux-x64-baseline, of the pinned version), so the build downloads nothing; or
+ * The Bun runtime to embed for a build target, when npm installed it (@oven/bun-linux-x64-baseline
+ * of the pinned version: an optional dependency of the dev dependency scripts/bun-runtime, which
+ * npm hoists into node_modules/@oven), so the build downloads nothing; or
  * undefined, and `bun build` fetches that target's runtime from the npm registry itself.
  */
 export function targetRuntime(root, bunTarget) {
