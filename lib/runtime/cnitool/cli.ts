@@ -4,15 +4,17 @@ import { parseArgv } from './args.ts';
 import { runCheck } from './check.ts';
 import { type VerbContext, verbContext } from './context.ts';
 import { runDel } from './del.ts';
+import { runDoctor } from './doctor.ts';
 import { runGc } from './gc.ts';
 import { HELP } from './help.ts';
+import { runInspect } from './inspect.ts';
 import { type CliIo, UsageError } from './io.ts';
 import { runList } from './list.ts';
 import { runStatus } from './status.ts';
 import { runValidate } from './validate.ts';
 import { runVersion } from './version.ts';
 
-/** A verb returns its exit status when it can be other than 0 (validate's findings). */
+/** A verb returns its exit status when it can be other than 0 (validate's and doctor's findings). */
 const VERBS: Readonly<Record<string, (ctx: VerbContext) => Promise<number | void>>> = {
   add: runAdd,
   check: runCheck,
@@ -21,6 +23,8 @@ const VERBS: Readonly<Record<string, (ctx: VerbContext) => Promise<number | void
   status: runStatus,
   validate: runValidate,
   list: runList,
+  inspect: (ctx) => runInspect(ctx),
+  doctor: (ctx) => runDoctor(ctx),
   version: runVersion,
 };
 
