@@ -99,7 +99,7 @@ export function table(rows: readonly (readonly string[])[]): string {
 export function renderInspect(report: InspectReport): string {
   let out = '';
   for (const n of report.networks) {
-    out += `network ${n.name} (${n.cniVersion}; ${n.plugins.join(', ')}${n.bridge ? `; bridge ${n.bridge}` : ''}) ${n.file}\n`;
+    out += `network ${n.name}: version ${n.cniVersion}, plugins ${n.plugins.join(',')}${n.bridge ? `, bridge ${n.bridge}` : ''} (${n.file})\n`;
     if (n.attachments.length === 0) out += '  no cached attachments\n';
     else {
       const rows = [['CONTAINER', 'IFNAME', 'NETNS', 'ADDRESSES', 'PORTS', 'FIREWALL']];
