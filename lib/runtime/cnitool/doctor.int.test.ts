@@ -68,6 +68,7 @@ describe.skipIf(!isRoot())('cnitool inspect and doctor on a node with live pods 
         plugins: [
           { type: 'bridge', bridge: 'cnits-br0', isGateway: true, ipMasq: true, ipam: { type: 'host-local', subnet: '10.77.0.0/24', dataDir: join(st, 'ipam') } },
           { type: 'portmap', capabilities: { portMappings: true }, stateDir: join(st, 'portmap') },
+          { type: 'firewall', backend: 'iptables', stateDir: join(st, 'firewall') },
         ],
       }),
     );
@@ -142,7 +143,9 @@ describe.skipIf(!isRoot())('cnitool inspect and doctor on a node with live pods 
     const found = kinds(before.doc.findings);
     expect(found).toEqual(expect.arrayContaining(['orphan-record', 'orphan-reservation', 'orphan-veth', 'stale-attachment']));
     // the killed pod's masquerade and its port mapping, in whichever backend our plugins chose
-    expect(found).toEqual(expect.arrayContaining(['orphan-iptables-chain', 'orphan-nft-rule']));
+    expect(found).toEqual(expect.arrayContaining(['orphan-iptables-chain', 'orphan-iptables-rule', 'orphan-nft-rule']));
+    // the firewall plugin's record and its CNI-FORWARD accepts of the killed pod
+    expect(kinds(before.doc.findings.filter((f) => f.kind === 'orphan-record').map((f) => ({ kind: (f as { plugin?: string }).plugin as string })))).toEqual(['firewall', 'portmap']);
     expect(before.doc.findings.filter((f) => f.kind === 'orphan-nft-rule').map((f) => (f as { table?: string }).table).sort()).toEqual(
       expect.arrayContaining(['cni_hostport', 'cni_plugins_masquerade']),
     );
@@ -194,6 +197,7 @@ describe.skipIf(!isRoot())('cnitool inspect and doctor on a node with live pods 
     const second = doctorJson('--fix', '--for-downgrade');
     expect(second.code).toBe(0);
     expect(existsSync(join(st, 'portmap'))).toBe(false);
+    expect(existsSync(join(st, 'firewall'))).toBe(false);
     expect(node.ns.exec(['iptables-save', '-t', 'filter'])).not.toContain('CNI-HOSTPORT-LOCALNET');
     expect(node.ns.tryExec(['nft', 'list', 'chain', 'ip', 'cni_hostport', 'localnet_input']).code).not.toBe(0);
   });
@@ -211,5 +215,27 @@ describe.skipIf(!isRoot())('cnitool inspect and doctor on a node with live pods 
     expect(corrupt.code).toBe(0);
     expect(JSON.parse(corrupt.stdout).version).toBe(1);
     rmSync(join(cacheDir, 'results', 'pods-broken-eth0'));
+  });
+
+  it('damaged state files and a broken configuration file: named as problems, the damage found and removed', () => {
+    const st = node.stateDir;
+    mkdirSync(join(st, 'ipam', 'pods'), { recursive: true });
+    mkdirSync(join(st, 'portmap', 'pods'), { recursive: true });
+    writeFileSync(join(st, 'ipam', 'pods', '10.77.0.200'), 'garbage without a line break');
+    writeFileSync(join(st, 'portmap', 'pods', 'ghost:eth0'), '{"backend":');
+    writeFileSync(join(confDir, '05-broken.conflist'), '{"cniVersion":');
+    const inspect = cnitool(['inspect', '--json']);
+    expect(inspect.code).toBe(0);
+    const doc = JSON.parse(inspect.stdout) as { problems: string[] };
+    expect(doc.problems.join('\n')).toContain('05-broken.conflist');
+    expect(doc.problems.join('\n')).toContain('ghost:eth0');
+    const found = doctorJson();
+    expect(found.code).toBe(1);
+    expect(found.doc.findings.map((f) => f.kind).sort()).toEqual(['orphan-record', 'orphan-reservation']);
+    const fixed = doctorJson('--fix');
+    expect(fixed.code).toBe(0);
+    expect(fixed.doc.fix?.removed).toHaveLength(2);
+    expect(existsSync(join(st, 'ipam', 'pods', '10.77.0.200'))).toBe(false);
+    rmSync(join(confDir, '05-broken.conflist'));
   });
 });
