@@ -10,6 +10,8 @@ import { HELP } from './help.ts';
 import { runInspect } from './inspect.ts';
 import { type CliIo, UsageError } from './io.ts';
 import { runList } from './list.ts';
+import { NODE_JSON_VERSION } from './node-view.ts';
+import { prettyJson } from './output.ts';
 import { runStatus } from './status.ts';
 import { runValidate } from './validate.ts';
 import { runVersion } from './version.ts';
@@ -43,6 +45,8 @@ export async function runCnitool(argv: readonly string[], io: CliIo): Promise<nu
     return (await run(verbContext(io, args))) ?? 0;
   } catch (e) {
     if (e instanceof UsageError) {
+      // inspect and doctor promise JSON on stdout with --json, even for a bad command line
+      if (argv.includes('--json') && (argv.includes('inspect') || argv.includes('doctor'))) io.stdout(prettyJson({ version: NODE_JSON_VERSION, error: e.message }));
       io.stderr(`cnitool: ${e.message}\nRun "cnitool --help" for usage.\n`);
       return 2;
     }

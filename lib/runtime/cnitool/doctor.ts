@@ -86,6 +86,12 @@ async function fixNode(
   const middle = await nodeFacts(ctx, found, readers);
   const left = judge(middle, scope);
   const directErrors = await removeFindings(left, middle, ctx.runtime, writers);
+  if (left.some((f) => f.kind === 'stale-attachment')) {
+    // a cache entry removed without its DEL no longer explains its veth, chains, reservations:
+    // one more look finds them as leftovers of their own
+    const again = await nodeFacts(ctx, found, readers);
+    directErrors.push(...(await removeFindings(judge(again, scope), again, ctx.runtime, writers)));
+  }
   const lastFacts = await nodeFacts(ctx, found, readers);
   const last = judge(lastFacts, scope);
   return { after: { facts: lastFacts, findings: last }, errors: last.length > 0 ? [...gcErrors, ...directErrors] : directErrors };
