@@ -224,6 +224,11 @@ describe.skipIf(!isRoot())('cnitool inspect and doctor on a node with live pods 
     writeFileSync(join(st, 'ipam', 'pods', '10.77.0.200'), 'garbage without a line break');
     writeFileSync(join(st, 'portmap', 'pods', 'ghost:eth0'), '{"backend":');
     writeFileSync(join(confDir, '05-broken.conflist'), '{"cniVersion":');
+    // a cache entry whose netns is gone and whose DEL fails (its cached configuration names a
+    // plugin that is not installed): --fix removes the entry itself
+    const config = Buffer.from(JSON.stringify({ cniVersion: '1.1.0', name: 'pods', plugins: [{ type: 'cnits-no-such-plugin' }] })).toString('base64');
+    const entry = { kind: 'cniCacheV1', containerId: 'phantom', config, ifName: 'eth0', networkName: 'pods', netns: '/run/netns/cnits-never-there' };
+    writeFileSync(join(cacheDir, 'results', 'pods-phantom-eth0'), JSON.stringify(entry));
     const inspect = cnitool(['inspect', '--json']);
     expect(inspect.code).toBe(0);
     const doc = JSON.parse(inspect.stdout) as { problems: string[] };
@@ -231,10 +236,11 @@ describe.skipIf(!isRoot())('cnitool inspect and doctor on a node with live pods 
     expect(doc.problems.join('\n')).toContain('ghost:eth0');
     const found = doctorJson();
     expect(found.code).toBe(1);
-    expect(found.doc.findings.map((f) => f.kind).sort()).toEqual(['orphan-record', 'orphan-reservation']);
+    expect(found.doc.findings.map((f) => f.kind).sort()).toEqual(['orphan-record', 'orphan-reservation', 'stale-attachment']);
     const fixed = doctorJson('--fix');
     expect(fixed.code).toBe(0);
-    expect(fixed.doc.fix?.removed).toHaveLength(2);
+    expect(fixed.doc.fix?.removed).toHaveLength(3);
+    expect(existsSync(join(cacheDir, 'results', 'pods-phantom-eth0'))).toBe(false);
     expect(existsSync(join(st, 'ipam', 'pods', '10.77.0.200'))).toBe(false);
     rmSync(join(confDir, '05-broken.conflist'));
   });
