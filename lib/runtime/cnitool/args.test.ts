@@ -13,6 +13,8 @@ describe('parseArgv', () => {
     [['list', '--json'], { verb: 'list', positionals: [], json: true }],
     [['--help'], { verb: undefined, help: true }],
     [['add', '--', 'net', '-odd-ns'], { verb: 'add', positionals: ['net', '-odd-ns'] }],
+    [['doctor', '--fix', 'net'], { verb: 'doctor', positionals: ['net'], fix: true, forDowngrade: false }],
+    [['--for-downgrade', 'doctor', '--fix'], { verb: 'doctor', positionals: [], fix: true, forDowngrade: true }],
   ])('parses %j', (argv, expected) => {
     expect(parseArgv(argv)).toMatchObject(expected);
   });
@@ -21,6 +23,8 @@ describe('parseArgv', () => {
     [['add', '-i'], '-i needs an interface name'],
     [['add', '--bogus'], 'unknown flag --bogus'],
     [['list', '--json', '--human'], '--json and --human cannot be used together'],
+    [['doctor', '--for-downgrade'], '--for-downgrade only goes with --fix'],
+    [['inspect', '--fix'], '--fix and --for-downgrade are flags of doctor only'],
   ])('rejects %j', (argv, message) => {
     expect(() => parseArgv(argv)).toThrow(new UsageError(message));
   });

@@ -11,12 +11,16 @@ export interface ParsedArgs {
   readonly json: boolean;
   readonly human: boolean;
   readonly help: boolean;
+  /** doctor: remove what it finds. */
+  readonly fix: boolean;
+  /** doctor --fix: also remove what only this implementation leaves (before a downgrade to Go's plugins). */
+  readonly forDowngrade: boolean;
 }
 
 /**
  * Parses argv (without node and script). Flags may appear anywhere, as with Go's cobra:
- * `-i NAME`, `--ifname NAME`, `--ifname=NAME`, `--json`, `--human`, `-h`/`--help`; `--`
- * ends the flags.
+ * `-i NAME`, `--ifname NAME`, `--ifname=NAME`, `--json`, `--human`, `-h`/`--help`, and
+ * doctor's `--fix` and `--for-downgrade`; `--` ends the flags.
  * @throws UsageError
  */
 export function parseArgv(argv: readonly string[]): ParsedArgs {
@@ -25,6 +29,8 @@ export function parseArgv(argv: readonly string[]): ParsedArgs {
   let json = false;
   let human = false;
   let help = false;
+  let fix = false;
+  let forDowngrade = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (a === '--') {
@@ -43,6 +49,10 @@ export function parseArgv(argv: readonly string[]): ParsedArgs {
       json = true;
     } else if (a === '--human') {
       human = true;
+    } else if (a === '--fix') {
+      fix = true;
+    } else if (a === '--for-downgrade') {
+      forDowngrade = true;
     } else if (a === '-h' || a === '--help') {
       help = true;
     } else if (a.startsWith('-') && a !== '-') {
@@ -52,8 +62,10 @@ export function parseArgv(argv: readonly string[]): ParsedArgs {
     }
   }
   if (json && human) throw new UsageError('--json and --human cannot be used together');
+  if (forDowngrade && !fix) throw new UsageError('--for-downgrade only goes with --fix');
   const [verb, ...rest] = positionals;
-  return { verb, positionals: rest, ifname, json, human, help };
+  if ((fix || forDowngrade) && verb !== undefined && verb !== 'doctor') throw new UsageError('--fix and --for-downgrade are flags of doctor only');
+  return { verb, positionals: rest, ifname, json, human, help, fix, forDowngrade };
 }
 
 /**

@@ -10,12 +10,25 @@ Usage:
   cnitool status <network> [<netns-path>]             STATUS every plugin (spec 1.1.0+)
   cnitool validate <network>                          check the plugins exist and support the version
   cnitool list                                        networks found in NETCONFPATH
+  cnitool inspect [<network>]                         cached attachments, host-local reservations,
+                                                      port mappings and firewall backend per network
+  cnitool doctor [--fix [--for-downgrade]] [<network>]
+                                                      what no cached attachment explains: veths,
+                                                      reservations, state records, iptables chains,
+                                                      nft rules, cache entries whose netns is gone;
+                                                      --fix removes them (GC with the cached
+                                                      attachments as valid, then directly)
   cnitool version [<plugin-type>...]                  supported spec versions (or each plugin's)
   cnitool help | --help | -h
 
 Flags (anywhere on the line):
   -i, --ifname NAME   interface name in the container (default: $CNI_IFNAME, else eth0)
-  --json              machine-readable output for list, validate and version
+  --json              machine-readable output for list, validate, version, inspect and doctor
+                      (inspect and doctor: {"version":1,...}; see README)
+  --fix               doctor: remove what it finds; never what a cached attachment explains
+  --for-downgrade     doctor --fix: also remove what only this implementation leaves and Go's
+                      plugins do not know (host-local index files, the portmap localnet guard,
+                      portmap/firewall state directories) when no cached attachment needs it
   --human             human-readable output: a summary instead of JSON for add, and a
                       confirmation line for check, del, gc and status
 
@@ -33,5 +46,8 @@ netns path, as in Go's cnitool, so add, check and del of one path refer to one a
 The netns path is passed to plugins as given (made absolute); cnitool does not create it.
 
 Exit status: 0 success, 1 the operation failed (plugin error, configuration or cache problem;
-the error is printed on stderr with its CNI error code), 2 usage error.
+the error is printed on stderr with its CNI error code), 2 usage error. doctor: 0 nothing found
+(with --fix: nothing left), 1 something found (with --fix: something left or a removal failed),
+2 usage or configuration problem (no such directory, no usable network, unknown network), as
+for inspect.
 `;
