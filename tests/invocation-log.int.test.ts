@@ -100,6 +100,18 @@ describe.skipIf(!isRoot())('invocation log of the built plugins', () => {
     expect(got[0]).toMatchObject({ plugin: 'bridge', command: 'ADD', containerId: 'ctr-bad', outcome: 'error', code: 7, msg: r.json.msg });
   });
 
+  it('refuses a logLevel the schema does not know with code 7, like any key, and still logs the failure', async () => {
+    const log = fresh();
+    // bridge checks its config against its schema (loopback reads no key of its own)
+    const conf = { cniVersion: '1.1.0', name: 'lognet', type: 'bridge', logFile: log, logLevel: 'verbose', ipam: { type: 'host-local', subnet: '10.78.0.0/24' } };
+    const r = await runOurPlugin('bridge', { command: 'ADD', config: conf, containerId: 'ctr-level', netns: pod.path, ifname: 'eth0', node });
+    expect(r.code).toBe(1);
+    expect(r.json).toMatchObject({ code: 7 });
+    expect(r.json.msg).toContain('logLevel');
+    expect(r.stderr).toContain('invocation log: logLevel "verbose" is not one of error, info, debug');
+    expect(lines(log)).toMatchObject([{ plugin: 'bridge', outcome: 'error', code: 7 }]);
+  });
+
   it('keeps 20 concurrent invocations as exactly 20 whole lines', async () => {
     const log = fresh();
     const runs = await Promise.all(
