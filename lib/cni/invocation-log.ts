@@ -106,7 +106,7 @@ export interface InvocationRecord {
   readonly durationMs: number;
   readonly error?: { readonly code: number; readonly msg: string; readonly details?: string | undefined } | undefined;
   /** Only written at level debug. */
-  readonly debug?: Readonly<Record<string, string | number | readonly string[] | undefined>>;
+  readonly debug?: Readonly<Record<string, string | number | readonly string[] | undefined>> | undefined;
 }
 
 /** True when a run with this outcome is written at `level`. */

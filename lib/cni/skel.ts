@@ -117,8 +117,9 @@ function parseConfig(stdin: Buffer): NetConf {
 
 /**
  * Runs one plugin invocation: validates the environment and stdin for the verb, dispatches to
- * the handler and prints the result (converted to the config's version) or the spec error JSON.
- * Only this function writes to stdout. Returns the exit code.
+ * the handler and prints the result (converted to the config's version) or the spec error JSON,
+ * then appends the run's line to the invocation log when one is configured. Only this module
+ * writes to stdout. Returns the exit code.
  */
 export async function runPlugin(plugin: PluginDefinition, io: PluginIo): Promise<number> {
   const startedAt = Date.now();
@@ -144,8 +145,8 @@ interface RunState {
   cniVersion?: string;
   /** performance.now() when the handler was called. */
   handlerStart?: number;
-  /** The ADD result's addresses (logged at level debug). */
-  ips?: readonly string[] | undefined;
+  /** The ADD result, whose addresses are logged at level debug. */
+  result?: Result;
 }
 
 /** How a run ended: the exit code, and the error printed when it failed. */
@@ -221,7 +222,7 @@ async function dispatch(plugin: PluginDefinition, io: PluginIo, run: RunState): 
       case 'ADD': {
         if (!handlers.add) throw notImplemented(plugin, cmd);
         const result = await handlers.add(attachmentRequest(base, io));
-        run.ips = result.ips?.map((ip) => ip.address);
+        run.result = result;
         print(io, convertResult(result, version));
         return ok;
       }
@@ -276,7 +277,7 @@ function logInvocation(plugin: PluginDefinition, io: PluginIo, run: RunState, ou
     ifname: attachment ? env.CNI_IFNAME : undefined,
     durationMs: end - start,
     error: outcome.error,
-    debug: {
+    debug: settings.level !== 'debug' ? undefined : {
       pid: process.pid,
       cniVersion: run.cniVersion,
       // from the process's start to skel: the runtime's start-up and the module loading
@@ -284,7 +285,7 @@ function logInvocation(plugin: PluginDefinition, io: PluginIo, run: RunState, ou
       // parsing and checking the environment and stdin, then the plugin's own work
       parseMs: run.handlerStart === undefined ? undefined : run.handlerStart - start,
       handlerMs: run.handlerStart === undefined ? undefined : end - run.handlerStart,
-      ips: run.ips,
+      ips: addressesOf(run.result),
     },
   };
   try {
@@ -292,6 +293,12 @@ function logInvocation(plugin: PluginDefinition, io: PluginIo, run: RunState, ou
   } catch (e) {
     io.writeStderr(`${plugin.name}: cannot write the invocation log ${JSON.stringify(settings.file)}: ${(e as Error)?.message ?? String(e)}\n`);
   }
+}
+
+/** The addresses of a result, read defensively: a delegate's result is only as good as the delegate. */
+function addressesOf(result: Result | undefined): string[] | undefined {
+  if (!Array.isArray(result?.ips)) return undefined;
+  return result.ips.map((ip) => String((ip as { address?: unknown } | null)?.address));
 }
 
 function attachmentRequest(base: ConfigRequest, io: PluginIo): AttachmentRequest {
