@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { MAX_LOG_MAX_BYTES, MIN_LOG_MAX_BYTES } from './invocation-log.ts';
 
 // Plugin configs are described by zod/mini schemas, in each plugin's schema.ts: the single
 // source of their keys, types, ranges and enums. zod runs only at build time: scripts/schemas.mjs
@@ -101,4 +102,8 @@ export const netConfKeys = {
   args: z.optional(openRecord({}, 'Extra arguments, set by the runtime.')),
   prevResult: z.optional(openRecord({}, 'The previous plugin\'s result, set by the runtime.')),
   dns: z.optional(openRecord({}, 'DNS settings for the container (the spec\'s DNS type).')),
+  // cni-ts's own keys, read by skel for every plugin (lib/cni/invocation-log.ts)
+  logFile: z.optional(path('A file to append one JSON line per invocation to (off when unset; overrides CNI_TS_LOG_FILE).')),
+  logLevel: z.optional(oneOf(['error', 'info', 'debug'], 'What the log file gets: "error" failures only, "info" every invocation (the default), "debug" adds timings and details.')),
+  logMaxBytes: z.optional(int(MIN_LOG_MAX_BYTES, MAX_LOG_MAX_BYTES, 'The log file\'s size cap in bytes (default 10 MiB): past it the file is rotated to <logFile>.1.')),
 } as const;

@@ -251,3 +251,65 @@ describe('runPlugin: deeply nested stdin (issue 17)', () => {
     expect(r.calls).toEqual([]);
   });
 });
+
+describe('runPlugin invocation log', () => {
+  /** A fake I/O that records appendLog's calls, or fails them with `fail`. */
+  function logIo(env: Record<string, string | undefined>, stdin: string | undefined, fail?: Error) {
+    const io = fakeIo(env, stdin);
+    const appended: { path: string; line: string; maxBytes: number }[] = [];
+    const withLog = Object.assign(io, {
+      appendLog(path: string, line: string, maxBytes: number) {
+        if (fail) throw fail;
+        appended.push({ path, line, maxBytes });
+      },
+    });
+    return { io: withLog, appended };
+  }
+
+  it('writes one line per run, with the outcome, when the config names a file', async () => {
+    const { io, appended } = logIo({ ...attachEnv, CNI_COMMAND: 'ADD' }, conf('1.1.0', { logFile: '/l' }));
+    expect(await runPlugin(recordingPlugin([]), io)).toBe(0);
+    expect(appended).toHaveLength(1);
+    expect(appended[0]?.path).toBe('/l');
+    expect(appended[0]?.maxBytes).toBe(10 * 1024 * 1024);
+    expect(JSON.parse(appended[0]?.line ?? '')).toMatchObject({
+      plugin: 'test', command: 'ADD', network: 'net1', containerId: 'c1', netns: '/run/netns/x', ifname: 'eth0', outcome: 'ok',
+    });
+    expect(io.stderr).toEqual([]);
+  });
+
+  it('logs a failure with the code printed to the runtime, also at level error', async () => {
+    const { io, appended } = logIo({ CNI_COMMAND: 'ADD', CNI_NETNS: '/run/netns/x', CNI_IFNAME: 'eth0', CNI_TS_LOG_FILE: '/e', CNI_TS_LOG_LEVEL: 'error' }, conf('1.1.0'));
+    expect(await runPlugin(recordingPlugin([]), io)).toBe(1);
+    const printed = JSON.parse(io.stdout.join(''));
+    expect(JSON.parse(appended[0]?.line ?? '')).toMatchObject({ outcome: 'error', code: printed.code, msg: printed.msg });
+    expect(printed.code).toBe(4);
+  });
+
+  it('writes nothing for a success at level error, for VERSION, or with no file', async () => {
+    const quiet = logIo({ ...attachEnv, CNI_COMMAND: 'DEL' }, conf('1.1.0', { logFile: '/l', logLevel: 'error' }));
+    expect(await runPlugin(recordingPlugin([]), quiet.io)).toBe(0);
+    const version = logIo({ CNI_COMMAND: 'VERSION', CNI_TS_LOG_FILE: '/l' }, undefined);
+    expect(await runPlugin(recordingPlugin([]), version.io)).toBe(0);
+    const off = logIo({ ...attachEnv, CNI_COMMAND: 'ADD' }, conf('1.1.0'));
+    expect(await runPlugin(recordingPlugin([]), off.io)).toBe(0);
+    expect([quiet.appended, version.appended, off.appended]).toEqual([[], [], []]);
+  });
+
+  it('adds the debug fields at level debug', async () => {
+    const { io, appended } = logIo({ ...attachEnv, CNI_COMMAND: 'ADD' }, conf('0.4.0', { logFile: '/l', logLevel: 'debug' }));
+    await runPlugin(recordingPlugin([]), io);
+    const line = JSON.parse(appended[0]?.line ?? '');
+    expect(line).toMatchObject({ cniVersion: '0.4.0', pid: process.pid, ips: ['10.1.0.5/16', 'fd00::5/64'] });
+    for (const k of ['startupMs', 'parseMs', 'handlerMs']) expect(typeof line[k]).toBe('number');
+  });
+
+  it('never changes the outcome when the log cannot be written: one stderr line instead', async () => {
+    const { io } = logIo({ ...attachEnv, CNI_COMMAND: 'ADD' }, conf('1.1.0', { logFile: '/nope/l' }), new Error('open /nope/l: no such file or directory (ENOENT)'));
+    const calls: string[] = [];
+    expect(await runPlugin(recordingPlugin(calls), io)).toBe(0);
+    expect(JSON.parse(io.stdout.join(''))).toMatchObject({ cniVersion: '1.1.0', ips: expect.any(Array) });
+    expect(calls).toHaveLength(1);
+    expect(io.stderr).toEqual(['test: cannot write the invocation log "/nope/l": open /nope/l: no such file or directory (ENOENT)\n']);
+  });
+});

@@ -5,6 +5,7 @@ import { type Attachment, UnavailableError } from '../core/index.ts';
 import { CniError, ErrorCode, isCniError } from './errors.ts';
 import type { Result } from './types.ts';
 import { parseValidAttachments } from './valid-attachments.ts';
+import { type InvocationRecord, formatLogLine, logSettings, shouldLog } from './invocation-log.ts';
 import { SUPPORTED_VERSIONS, configVersion, reconcileVersion, specHasCheck, specHasGcAndStatus, versionAnswer } from './version.ts';
 
 /** The verbs of the protocol. */
@@ -68,6 +69,12 @@ export interface PluginIo {
   readStdin(): Buffer;
   writeStdout(text: string): void;
   writeStderr(text: string): void;
+  /**
+   * Appends one whole line to the invocation log at `path` (one write, O_APPEND), rotating the
+   * file to `<path>.1` first when the line would take it past `maxBytes`. Throws when the file
+   * cannot be written; skel then notes it on stderr and goes on. Without it, nothing is logged.
+   */
+  appendLog?(path: string, line: string, maxBytes: number): void;
 }
 
 const COMMANDS: readonly Command[] = ['ADD', 'DEL', 'CHECK', 'VERSION', 'GC', 'STATUS'];
@@ -84,11 +91,6 @@ const REQUIRED_ENV: Readonly<Record<Command, readonly string[]>> = {
 
 function print(io: PluginIo, value: unknown): void {
   io.writeStdout(`${JSON.stringify(value, null, 4)}\n`);
-}
-
-function fail(io: PluginIo, err: CniError, cniVersion: string | undefined): number {
-  print(io, err.toJSON(cniVersion));
-  return 1;
 }
 
 function splitPath(raw: string | undefined): string[] {
@@ -115,14 +117,55 @@ function parseConfig(stdin: Buffer): NetConf {
 
 /**
  * Runs one plugin invocation: validates the environment and stdin for the verb, dispatches to
- * the handler and prints the result (converted to the config's version) or the spec error JSON.
- * Only this function writes to stdout. Returns the exit code.
+ * the handler and prints the result (converted to the config's version) or the spec error JSON,
+ * then appends the run's line to the invocation log when one is configured. Only this module
+ * writes to stdout. Returns the exit code.
  */
 export async function runPlugin(plugin: PluginDefinition, io: PluginIo): Promise<number> {
+  const startedAt = Date.now();
+  const start = performance.now();
+  const run: RunState = {};
+  const outcome = await dispatch(plugin, io, run);
+  // VERSION reads no config, and the sh fronts answer it without starting a process at all
+  if (run.command !== 'VERSION') {
+    try {
+      logInvocation(plugin, io, run, outcome, startedAt, start);
+    } catch (e) {
+      // the log must never change what the runtime gets
+      io.writeStderr(`${plugin.name}: invocation log: ${(e as Error)?.message ?? String(e)}\n`);
+    }
+  }
+  return outcome.exitCode;
+}
+
+/** What dispatch learned about the run, for the invocation log. */
+interface RunState {
+  command?: string;
+  config?: NetConf;
+  cniVersion?: string;
+  /** performance.now() when the handler was called. */
+  handlerStart?: number;
+  /** The ADD result, whose addresses are logged at level debug. */
+  result?: Result;
+}
+
+/** How a run ended: the exit code, and the error printed when it failed. */
+interface Outcome {
+  readonly exitCode: number;
+  readonly error?: CniError;
+}
+
+async function dispatch(plugin: PluginDefinition, io: PluginIo, run: RunState): Promise<Outcome> {
   const versions = plugin.versions ?? SUPPORTED_VERSIONS;
   let cniVersion: string | undefined;
+  const fail = (err: CniError, version: string | undefined): Outcome => {
+    print(io, err.toJSON(version));
+    return { exitCode: 1, error: err };
+  };
+  const ok: Outcome = { exitCode: 0 };
   try {
     const command = io.env.CNI_COMMAND;
+    run.command = command ?? '';
     if (command === undefined || command === '') {
       io.writeStderr(
         `CNI ${plugin.name} plugin (cni-ts); CNI protocol versions supported: ${versions.join(', ')}\n` +
@@ -140,7 +183,7 @@ export async function runPlugin(plugin: PluginDefinition, io: PluginIo): Promise
     const cmd = command as Command;
     if (cmd === 'VERSION') {
       io.writeStdout(versionAnswer(versions));
-      return 0;
+      return ok;
     }
 
     const missing = REQUIRED_ENV[cmd].filter((name) => !io.env[name]);
@@ -160,9 +203,11 @@ export async function runPlugin(plugin: PluginDefinition, io: PluginIo): Promise
       throw new CniError(ErrorCode.IoFailure, 'error reading network config from stdin', (e as Error).message);
     }
     const config = parseConfig(stdin);
+    run.config = config;
     const version = configVersion(config.cniVersion);
     reconcileVersion(version, versions);
     cniVersion = version;
+    run.cniVersion = version;
     if (cmd === 'CHECK' && !specHasCheck(version)) {
       throw new CniError(ErrorCode.IncompatibleVersion, 'config version does not allow CHECK', `config is "${version}"; CHECK needs 0.4.0 or later`);
     }
@@ -172,40 +217,88 @@ export async function runPlugin(plugin: PluginDefinition, io: PluginIo): Promise
 
     const base: ConfigRequest = { command: cmd, config, stdin, cniVersion: version, path: splitPath(io.env.CNI_PATH), env: io.env };
     const { handlers } = plugin;
+    run.handlerStart = performance.now();
     switch (cmd) {
       case 'ADD': {
         if (!handlers.add) throw notImplemented(plugin, cmd);
         const result = await handlers.add(attachmentRequest(base, io));
+        run.result = result;
         print(io, convertResult(result, version));
-        return 0;
+        return ok;
       }
       case 'DEL':
         if (!handlers.del) throw notImplemented(plugin, cmd);
         await handlers.del(attachmentRequest(base, io));
-        return 0;
+        return ok;
       case 'CHECK':
         if (!handlers.check) throw notImplemented(plugin, cmd);
         await handlers.check(attachmentRequest(base, io));
-        return 0;
+        return ok;
       case 'GC':
         await handlers.gc?.({ ...base, validAttachments: parseValidAttachments(config) });
-        return 0;
+        return ok;
       case 'STATUS':
         await handlers.status?.(base);
-        return 0;
+        return ok;
     }
   } catch (e) {
-    if (isCniError(e)) return fail(io, e, cniVersion);
+    if (isCniError(e)) return fail(e, cniVersion);
     // a library's "the host lacks a tool" (e.g. no firewall backend) is the spec's code 50, or
     // 51 when pods already running depend on what is missing
     if (e instanceof UnavailableError) {
       const code = e.existingPodsAffected ? ErrorCode.PluginNotAvailableLimitedConnectivity : ErrorCode.PluginNotAvailable;
-      return fail(io, new CniError(code, e.message, e.details), cniVersion);
+      return fail(new CniError(code, e.message, e.details), cniVersion);
     }
     const err = e as Error;
     if (io.env.CNI_TS_DEBUG) io.writeStderr(`${err?.stack ?? String(e)}\n`);
-    return fail(io, new CniError(ErrorCode.Internal, err?.message ?? String(e)), cniVersion);
+    return fail(new CniError(ErrorCode.Internal, err?.message ?? String(e)), cniVersion);
   }
+}
+
+/**
+ * Writes the run's line to the invocation log when one is configured and the level asks for
+ * it. Never changes the run's outcome: a log that cannot be written costs one line on stderr.
+ */
+function logInvocation(plugin: PluginDefinition, io: PluginIo, run: RunState, outcome: Outcome, startedAt: number, start: number): void {
+  if (!io.appendLog) return;
+  const { settings, notes } = logSettings(run.config, io.env);
+  for (const note of notes) io.writeStderr(`${plugin.name}: invocation log: ${note}\n`);
+  if (!settings || !shouldLog(settings.level, outcome.error !== undefined)) return;
+  const end = performance.now();
+  const { env } = io;
+  const attachment = run.command === 'ADD' || run.command === 'DEL' || run.command === 'CHECK';
+  const rec: InvocationRecord = {
+    startedAt,
+    plugin: plugin.name,
+    command: run.command ?? '',
+    network: run.config?.name,
+    containerId: attachment ? env.CNI_CONTAINERID : undefined,
+    netns: attachment ? env.CNI_NETNS : undefined,
+    ifname: attachment ? env.CNI_IFNAME : undefined,
+    durationMs: end - start,
+    error: outcome.error,
+    debug: settings.level !== 'debug' ? undefined : {
+      pid: process.pid,
+      cniVersion: run.cniVersion,
+      // from the process's start to skel: the runtime's start-up and the module loading
+      startupMs: start,
+      // parsing and checking the environment and stdin, then the plugin's own work
+      parseMs: run.handlerStart === undefined ? undefined : run.handlerStart - start,
+      handlerMs: run.handlerStart === undefined ? undefined : end - run.handlerStart,
+      ips: addressesOf(run.result),
+    },
+  };
+  try {
+    io.appendLog(settings.file, formatLogLine(rec, settings.level), settings.maxBytes);
+  } catch (e) {
+    io.writeStderr(`${plugin.name}: cannot write the invocation log ${JSON.stringify(settings.file)}: ${(e as Error)?.message ?? String(e)}\n`);
+  }
+}
+
+/** The addresses of a result, read defensively: a delegate's result is only as good as the delegate. */
+function addressesOf(result: Result | undefined): string[] | undefined {
+  if (!Array.isArray(result?.ips)) return undefined;
+  return result.ips.map((ip) => String((ip as { address?: unknown } | null)?.address));
 }
 
 function attachmentRequest(base: ConfigRequest, io: PluginIo): AttachmentRequest {

@@ -46,6 +46,7 @@ export type { FileIdentity } from './file.ts';
 export { IFF_MULTI_QUEUE, IFF_NO_PI, IFF_TAP, IFF_TUN, IFF_VNET_HDR, createPersistentTun, encodeTunIfreq } from './tun.ts';
 export type { PersistentTunSpec } from './tun.ts';
 export { processIo } from './process-io.ts';
+export { appendLogLine } from './append-log.ts';
 export { randomBytes } from './random.ts';
 export { tryLockNetnsMutex, withNetnsMutex } from './netns-mutex.ts';
 export type { StartProcessRequest } from './spawn.ts';

@@ -26,8 +26,11 @@ export interface Libc {
   /** `fds` holds two ints. */
   readonly pipe2: (fds: Int32Array, flags: number) => number;
   readonly read: (fd: number, buf: Uint8Array, len: number) => number;
-  /** Without O_CREAT: the mode argument of the C function is never needed here. */
+  /** Without O_CREAT: the mode argument of the C function is not passed. */
   readonly open: (path: string, flags: number) => number;
+  /** open(2) with O_CREAT: the variadic mode passed as a fixed third argument. */
+  readonly openCreate: (path: string, flags: number, mode: number) => number;
+  readonly rename: (oldPath: string, newPath: string) => number;
   /** `buf` receives a struct stat (144 bytes on x86-64, 128 on arm64). */
   readonly stat: (path: string, buf: Uint8Array) => number;
   readonly fstat: (fd: number, buf: Uint8Array) => number;
@@ -88,6 +91,9 @@ export const PROTOTYPES: Readonly<Record<Exclude<keyof Libc, 'longSize'>, string
   pipe2: 'int pipe2(void *fds, int flags)',
   read: 'intptr_t read(int fd, void *buf, size_t count)',
   open: 'int open(const char *path, int flags)',
+  // variadic in C; like ioctlPointer, the fixed third argument travels in the same register
+  openCreate: 'int open(const char *path, int flags, uint32_t mode)',
+  rename: 'int rename(const char *oldpath, const char *newpath)',
   stat: 'int stat(const char *path, void *buf)',
   fstat: 'int fstat(int fd, void *buf)',
   write: 'intptr_t write(int fd, const void *buf, size_t count)',

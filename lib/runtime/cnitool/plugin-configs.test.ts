@@ -47,4 +47,19 @@ describe('checkPluginConfigs', () => {
       'warning: unknown key plugins[0].ipam.rotues (did you mean "routes"?): the plugin ignores it',
     ]);
   });
+
+  it('accepts the invocation log keys in every plugin\'s entry, and checks their values', () => {
+    const types = ['bandwidth', 'bridge', 'dummy', 'firewall', 'host-device', 'ipvlan', 'loopback', 'macvlan', 'portmap', 'ptp', 'sbr', 'tap', 'tuning', 'vlan', 'vrf'];
+    const log = { logFile: '/var/log/cni-ts.jsonl', logLevel: 'debug', logMaxBytes: 1048576 };
+    for (const type of types) {
+      const plugin = { type, master: 'eth0', vlanId: 5, vrfname: 'v' };
+      // whatever a plugin's entry lacks here, the log keys add no finding of their own
+      expect(findings([{ ...plugin, ...log }]), type).toEqual(findings([plugin]));
+    }
+    expect(findings([{ type: 'loopback', logFile: 3, logLevel: 'verbose', logMaxBytes: 100 }])).toEqual([
+      'error: invalid plugins[0].logFile 3: expected a path (a string without NUL)',
+      'error: invalid plugins[0].logLevel "verbose": expected one of "error", "info", "debug"',
+      'error: invalid plugins[0].logMaxBytes 100: expected an integer from 4096 to 1099511627776',
+    ]);
+  });
 });
