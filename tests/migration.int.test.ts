@@ -150,6 +150,8 @@ describe.skipIf(!isRoot() || !existsSync(join(GO_PLUGIN_DIR, 'bridge')) || !exis
     let pluginDir: string;
     let list: NetworkConfigList;
     let initial: string[];
+    /** The node after step 5. */
+    let atEnd: string[];
     const pods = new Map<string, Pod>();
     const pod = (label: string): Pod => pods.get(label) as Pod;
 
@@ -299,10 +301,27 @@ describe.skipIf(!isRoot() || !existsSync(join(GO_PLUGIN_DIR, 'bridge')) || !exis
     });
 
     it('5. the node holds what a Go-only node holds after the same ADDs and DELs, plus exactly what only ours leaves', async () => {
-      const leftOnMigrated = addedLines(initial, await snapshot());
+      atEnd = await snapshot();
+      const leftOnMigrated = addedLines(initial, atEnd);
       const leftOnGoOnly = await goOnlyLeftovers();
       expect(addedLines(leftOnMigrated, leftOnGoOnly), 'what Go alone leaves but the migrated node lacks').toEqual([]);
       expect(addedLines(leftOnGoOnly, leftOnMigrated).sort(), 'what only ours leaves').toEqual(oursOnly(pod('C')).sort());
+    });
+
+    it("6. ours once more: E gets an address none of A-D had and its host port, and GC with E valid removes the records Go's DEL of C left, nothing else", async () => {
+      installPlugins(pluginDir, DIST_BIN);
+      const e = await add('E', 18085);
+      const others = ['A', 'B', 'C', 'D'].map((l) => resultIp(pod(l)));
+      expect(others).not.toContain(resultIp(e));
+      expectHostPorts(e);
+      await node.runtime.gcNetworkList(node.network({ ...CONFLIST, cniVersion: '1.1.0' }), { validAttachments: [{ containerId: e.ns.name, ifname: 'eth0' }] });
+      expectHostPorts(e);
+      await check(e);
+      stopEcho(e);
+      await del(e);
+      const now = await snapshot();
+      expect(addedLines(atEnd, now), 'what E left').toEqual([]);
+      expect(addedLines(now, atEnd), 'what GC removed').toEqual(recordsOf(pod('C')));
     });
 
     /** The same conflist, pods and ADD/DEL order on a second throwaway node that never leaves Go. */
