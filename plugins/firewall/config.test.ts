@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type AttachmentRequest, type ConfigRequest, isCniError, parseCniArgs } from '../../lib/cni/index.ts';
 import { parseFirewallConfig, requirePrevResult } from './config.ts';
-import { planForward, planGcTeardowns, planTeardown } from './plan.ts';
+import { planForward, planGc, planGcTeardowns, planTeardown } from './plan.ts';
 import { ipToString, parseIp } from '../../lib/addr/index.ts';
 
 function req(extra: Record<string, unknown>): AttachmentRequest {
@@ -123,8 +123,44 @@ describe('planForward', () => {
         { owner: owner('d'), record: { backend: 'iptables', ips: [parseIp('10.89.0.8')] } },
       ],
       addressesInUse: new Set(['10.89.0.8']),
+      unrecordedValid: [],
     });
     expect(specs.map((s) => [s.containerId, s.ips.map(ipToString)])).toEqual([['a', ['10.89.0.7']]]);
     expect(specs[0]).toMatchObject({ network: 'podman', ifname: 'eth0', adminChain: 'CNI-ADMIN' });
+  });
+
+  it('planGc: with every valid attachment recorded, tears down and forgets every stale record', () => {
+    const cfg = parseFirewallConfig(req({}));
+    const owner = (containerId: string) => ({ network: 'podman', containerId, ifname: 'eth0' });
+    const plan = planGc(cfg, {
+      stale: [
+        { owner: owner('a'), record: { backend: 'iptables', ips: [parseIp('10.89.0.7')] } },
+        { owner: owner('b'), record: { backend: 'nftables', ips: [parseIp('10.89.0.9')] } },
+      ],
+      addressesInUse: new Set(),
+      unrecordedValid: [],
+    });
+    expect(plan.teardowns.map((t) => t.containerId)).toEqual(['a']);
+    expect(plan.forget.map((o) => o.containerId)).toEqual(['a', 'b']);
+    expect(plan.kept).toEqual([]);
+  });
+
+  it('planGc: a valid attachment without a record (a Go ADD) keeps the iptables teardowns and their records for a later GC', () => {
+    const cfg = parseFirewallConfig(req({}));
+    const owner = (containerId: string) => ({ network: 'podman', containerId, ifname: 'eth0' });
+    const plan = planGc(cfg, {
+      stale: [
+        { owner: owner('a'), record: { backend: 'iptables', ips: [parseIp('10.89.0.7')] } },
+        { owner: owner('b'), record: { backend: 'nftables', ips: [parseIp('10.89.0.9')] } },
+        { owner: owner('c'), record: undefined },
+        { owner: owner('d'), record: { backend: 'iptables', ips: [parseIp('10.89.0.8')] } },
+      ],
+      addressesInUse: new Set(['10.89.0.8']),
+      unrecordedValid: [{ containerId: 'go-made', ifname: 'eth0' }],
+    });
+    expect(plan.teardowns).toEqual([]);
+    expect(plan.kept.map((t) => [t.containerId, t.ips.map(ipToString)])).toEqual([['a', ['10.89.0.7']]]);
+    // nftables rules carry their owner, a damaged record names no address, d's address is a recorded live pod's
+    expect(plan.forget.map((o) => o.containerId)).toEqual(['b', 'c', 'd']);
   });
 });

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRoot } from '../../lib/testing/index.ts';
 import { type FirewallEnv, GO_FIREWALL, type TestPod, createFirewallEnv } from './test-env.ts';
@@ -65,6 +66,34 @@ describe.skipIf(!isRoot() || !existsSync(GO_FIREWALL))('firewall: interop with t
     }
   });
 
+  it("GC keeps the rules of a pod Go added at the address of a pod ours added and Go deleted (whose record Go left)", async () => {
+    const open = (p: TestPod) => env.conf(p, { backend: 'iptables' });
+    const gc = (valid: TestPod[]) =>
+      env.firewall('GC', a1, {
+        cniVersion: '1.1.0',
+        name: a1.net.name,
+        type: 'firewall',
+        backend: 'iptables',
+        'cni.dev/valid-attachments': valid.map((p) => ({ containerID: p.containerId, ifname: 'eth0' })),
+      });
+    const record = (p: TestPod) => existsSync(join(env.stateDir, p.net.name, `${p.containerId}:eth0`));
+    expect((await env.firewall('ADD', a1, open(a1))).code).toBe(0);
+    expect((await env.firewall('DEL', a1, open(a1), GO_FIREWALL)).code).toBe(0);
+    expect(record(a1)).toBe(true); // Go knows nothing of our record
+    // host-local hands the released address to the next pod, which Go adds (and records nothing)
+    const reuse: TestPod = { ...a1, containerId: 'io-reuse' };
+    expect((await env.firewall('ADD', reuse, open(reuse), GO_FIREWALL)).code).toBe(0);
+    const r = await gc([reuse]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(addressLines(env, a1.ip)).toHaveLength(2);
+    expect(r.stderr).toContain(`keeping the rules of ${a1.ip}`);
+    expect(record(a1)).toBe(true); // for a GC that can tell
+    // with the Go pod gone too, GC removes the record (and any rule of the address left)
+    expect((await env.firewall('DEL', reuse, open(reuse), GO_FIREWALL)).code).toBe(0);
+    expect((await gc([])).code).toBe(0);
+    expect(record(a1)).toBe(false);
+    expect(addressLines(env, a1.ip)).toEqual([]);
+  });
 });
 
 describe.skipIf(!isRoot())('firewall: every spec version, chained after our bridge', () => {

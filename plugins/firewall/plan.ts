@@ -1,6 +1,6 @@
 import { type Ip, ipToString, parseCidr } from '../../lib/addr/index.ts';
 import { CniError, ErrorCode, type Result } from '../../lib/cni/index.ts';
-import type { Attachment } from '../../lib/core/index.ts';
+import type { Attachment, Owner } from '../../lib/core/index.ts';
 import type { BridgeIsolation, ForwardSpec } from '../../lib/firewall/forward/index.ts';
 import type { FirewallConfig } from './config.ts';
 import type { GcRecords } from './state.ts';
@@ -87,4 +87,30 @@ export function planGcTeardowns(cfg: FirewallConfig, records: GcRecords): Forwar
     const ips = record.ips.filter((ip) => !records.addressesInUse.has(ipToString(ip)));
     return ips.length > 0 ? [planTeardown(cfg, owner, undefined, ips)] : [];
   });
+}
+
+/** A GC: the iptables teardowns, the records to forget, and the stale records kept for a later GC. */
+export interface GcPlan {
+  readonly teardowns: readonly ForwardSpec[];
+  readonly forget: readonly Owner[];
+  readonly kept: readonly ForwardSpec[];
+}
+
+/**
+ * GC's plan. A valid attachment without a record of ours (the Go plugin added it, before or
+ * after a switch in place) may hold any address, among them one a stale record names: Go's
+ * DEL of a pod ours added leaves our record, and host-local hands its address out again.
+ * Its iptables rules would be indistinguishable from the stale ones, so while such an
+ * attachment is valid, the iptables teardowns wait: their records are kept, and a GC whose
+ * valid attachments are all recorded carries them out.
+ */
+export function planGc(cfg: FirewallConfig, records: GcRecords): GcPlan {
+  const teardowns = planGcTeardowns(cfg, records);
+  if (records.unrecordedValid.length === 0 || teardowns.length === 0) return { teardowns, forget: records.stale.map((r) => r.owner), kept: [] };
+  const waiting = new Set(teardowns.map((t) => `${t.containerId}:${t.ifname}`));
+  return {
+    teardowns: [],
+    forget: records.stale.map((r) => r.owner).filter((o) => !waiting.has(`${o.containerId}:${o.ifname}`)),
+    kept: teardowns,
+  };
 }

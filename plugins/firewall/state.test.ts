@@ -78,8 +78,9 @@ describe('firewall records', () => {
     saveRecord(dir, { ...owner, containerId: 'c2' }, { backend: 'iptables', ips: [parseIp('10.1.0.6')] }, report);
     writeFileSync(join(dir, 'net', 'c3:eth0'), 'garbage');
     writeFileSync(join(dir, 'net', 'c4:eth0.tmp-9-9'), '{');
-    const gc = recordsForGc(dir, 'net', [{ containerId: 'c2', ifname: 'eth0' }], report);
+    const gc = recordsForGc(dir, 'net', [{ containerId: 'c2', ifname: 'eth0' }, { containerId: 'go-made', ifname: 'eth0' }], report);
     expect([...gc.addressesInUse]).toEqual(['10.1.0.6']);
+    expect(gc.unrecordedValid).toEqual([{ containerId: 'go-made', ifname: 'eth0' }]);
     const byId = Object.fromEntries(gc.stale.map((s) => [s.owner.containerId, s.record]));
     expect(byId).toEqual({ c1: record, c3: undefined, c4: undefined });
     expect(lines).toEqual([expect.stringContaining('c3:eth0 is damaged')]);

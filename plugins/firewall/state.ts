@@ -77,15 +77,22 @@ export interface StaleRecord {
   readonly record: FirewallRecord | undefined;
 }
 
-/** What GC needs: the records of the invalid attachments, and the addresses valid ones still use. */
+/**
+ * What GC needs: the records of the invalid attachments, the addresses valid ones still use,
+ * and the valid attachments without a record of ours (added by another implementation, such
+ * as the Go plugin before a switch in place), whose addresses are unknown.
+ */
 export interface GcRecords {
   readonly stale: readonly StaleRecord[];
   readonly addressesInUse: ReadonlySet<string>;
+  readonly unrecordedValid: readonly Attachment[];
 }
 
 /** Reads the network's records for GC, split by `valid` (damage reported). */
 export function recordsForGc(stateDir: string, network: string, valid: readonly Attachment[], report: Report = toStderr): GcRecords {
   const found = recordedAttachments(stateDir, network, valid, report);
   const addressesInUse = new Set(found.valid.flatMap((o) => (loadRecord(stateDir, o, report)?.ips ?? []).map(ipToString)));
-  return { stale: found.stale.map((owner) => ({ owner, record: loadRecord(stateDir, owner, report) })), addressesInUse };
+  const recorded = new Set(found.valid.map((o) => `${o.containerId}:${o.ifname}`));
+  const unrecordedValid = valid.filter((a) => !recorded.has(`${a.containerId}:${a.ifname}`));
+  return { stale: found.stale.map((owner) => ({ owner, record: loadRecord(stateDir, owner, report) })), addressesInUse, unrecordedValid };
 }

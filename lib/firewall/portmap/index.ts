@@ -9,6 +9,7 @@ export type {
 export { DEFAULT_MARK_MASQ_BIT } from './types.ts';
 export { PortmapCheckError, PortmapInputError } from './errors.ts';
 export { portmap } from './feature.ts';
+export { onlyLocalnetGuardMissing } from './localnet-guard.ts';
 export type { IptablesPortmapOptions } from './iptables-backend.ts';
 export { iptablesPortmap } from './iptables-backend.ts';
 export type { NftablesPortmapOptions } from './nft-backend.ts';

@@ -124,7 +124,13 @@ export interface CheckRestore {
   readonly labels: ReadonlyMap<number, string>;
 }
 
-/** Every rule the plan installed (node-wide and per container), as `-C` lines. */
+/**
+ * Every rule the plan installed (node-wide and per container), as `-C` lines. nat comes
+ * before filter: iptables-restore stops at the first missing rule, and filter holds only the
+ * localnet guard, which ours alone installs (Go's portmap has none). A failure on a filter
+ * line therefore proves every nat rule present, so CHECK can tell "only the guard is
+ * missing" (a pod the Go plugin added, before any ADD of ours) from a broken mapping.
+ */
 export function checkRestore(plan: IptablesFamilyPlan): CheckRestore {
   const lines: string[] = [];
   const labels = new Map<number, string>();
@@ -132,7 +138,7 @@ export function checkRestore(plan: IptablesFamilyPlan): CheckRestore {
     lines.push(`-C ${chain} ${spec}`);
     labels.set(lines.length, `${table} ${chain}: ${spec}`);
   };
-  for (const table of ['filter', 'nat'] as const) {
+  for (const table of ['nat', 'filter'] as const) {
     const rules = plan.nodeRules.filter((r) => r.table === table);
     if (table === 'filter' && rules.length === 0) continue;
     lines.push(`*${table}`);

@@ -250,6 +250,14 @@ describe('iptables portmap plan: repair, check, owner teardown, GC', () => {
     expect(labels.size).toBe(3 + 5 + 3 + 1);
   });
 
+  it('checkRestore checks every nat rule before the filter table\'s localnet guard (a failure there proves the mappings present)', () => {
+    const lines = checkRestore(plan4()).text.split('\n');
+    const filterAt = lines.indexOf('*filter');
+    expect(filterAt).toBeGreaterThan(lines.indexOf('*nat'));
+    expect(lines.slice(filterAt).filter((l) => l.startsWith('-C ')).every((l) => l.includes('CNI-HOSTPORT-LOCALNET'))).toBe(true);
+    expect(lines.slice(0, filterAt).some((l) => l.includes('CNI-HOSTPORT-LOCALNET'))).toBe(false);
+  });
+
   it('ownerTeardownRestore deletes listed entries from both entry chains before removing the chains', () => {
     const text = ownerTeardownRestore({ dnatChain: DN, legacySnatChain: 'CNI-SN-x' }, ['-p tcp -j ' + DN], ['-j CNI-SN-x']);
     expect(text.split('\n').slice(0, 4)).toEqual(['*nat', `-D CNI-HOSTPORT-DNAT -p tcp -j ${DN}`, '-D CNI-HOSTPORT-SNAT -j CNI-SN-x', `:${DN} - [0:0]`]);
