@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderCharts, renderSvg } from './render.ts';
-import { type BenchResults, type ResultRow, buildCharts, growthPoints, pluginBars, rollingWindow, sideLabel, workersBars } from './specs.ts';
+import { type BenchResults, type ResultRow, buildCharts, growthPoints, pluginBars, rollingWindow, sideLabel, workersBars, workersRuns } from './specs.ts';
 
 const cell = (median: number | null) => ({ median, p95: null, min: null, max: null, n: median === null ? 0 : 5, failures: median === null ? 5 : 0 });
 const row = (group: string, workload: string, ours: number | null, go: number | null): ResultRow => ({ group, workload, unit: 'ms', cells: { ours: cell(ours), go: cell(go) } });
@@ -32,6 +32,14 @@ const FIXTURE: BenchResults = {
     row('workers', '10 pods, 8 worker(s): ADD ms/pod (median of 2 reps)', 125, 250),
     row('workers', '10 pods, 8 worker(s): DEL ms/pod (median of 2 reps)', 100, 160),
   ],
+  workers: {
+    runs: [
+      { side: 'ours', workers: 8, rep: 1, pods: 10, addWallMs: 1000, delWallMs: 2000, addFailures: 0, delFailures: 0 },
+      { side: 'ours', workers: 8, rep: 2, pods: 10, addWallMs: 1500, delWallMs: 800, addFailures: 0, delFailures: 0 },
+      // a run with failed ADDs: its ADD wall time is no throughput, its DEL is
+      { side: 'go', workers: 8, rep: 1, pods: 10, addWallMs: 900, delWallMs: 1600, addFailures: 2, delFailures: 0 },
+    ],
+  },
   growth: {
     pods: 12,
     sides: {
@@ -78,6 +86,16 @@ describe('chart specs', () => {
     expect(bars.find((b) => b.workers === 1 && b.verb === 'ADD' && b.side === OURS)?.msPerPod).toBe(200);
   });
 
+  it('workers: each repetition as pods per second, runs with failures left out of that verb', () => {
+    expect(workersRuns(FIXTURE)).toEqual([
+      { workers: 8, verb: 'ADD', side: OURS, rep: 1, podsPerSecond: 10 },
+      { workers: 8, verb: 'DEL', side: OURS, rep: 1, podsPerSecond: 5 },
+      { workers: 8, verb: 'ADD', side: OURS, rep: 2, podsPerSecond: 6.67 },
+      { workers: 8, verb: 'DEL', side: OURS, rep: 2, podsPerSecond: 12.5 },
+      { workers: 8, verb: 'DEL', side: GO, rep: 1, podsPerSecond: 6.25 },
+    ]);
+  });
+
   it('builds the three charts with their encodings, and carries the run and its load in the subtitle', () => {
     const charts = buildCharts(FIXTURE);
     expect(charts.map((c) => c.name)).toEqual(['pod-add-vs-pods-on-node', 'plugin-add-del', 'pods-throughput-by-workers']);
@@ -97,9 +115,16 @@ describe('chart specs', () => {
     expect(plugins?.spec.encoding.x.field).toBe('ms');
     expect(plugins?.spec.encoding.yOffset.field).toBe('side');
 
-    expect(workers?.data.values).toEqual(workersBars(FIXTURE));
+    const kinds = (k: string) => workers?.data.values.filter((v: { kind: string }) => v.kind === k).map(({ kind: _, ...rest }: { kind: string }) => rest);
+    expect(kinds('median')).toEqual(workersBars(FIXTURE));
+    expect(kinds('run')).toEqual(workersRuns(FIXTURE));
     expect(workers?.spec.encoding.x).toMatchObject({ field: 'workers', type: 'ordinal' });
+    expect(workers?.spec.encoding.xOffset.field).toBe('side');
     expect(workers?.spec.encoding.y.field).toBe('podsPerSecond');
+    expect(workers?.spec.layer.map((l: { mark: { type: string }; transform: { filter: string }[] }) => [l.mark.type, l.transform[0]?.filter])).toEqual([
+      ['bar', "datum.kind === 'median'"],
+      ['point', "datum.kind === 'run'"],
+    ]);
     expect(workers?.title.text).toMatch(/^10 pods/);
   });
 
@@ -130,8 +155,11 @@ describe('rendering', () => {
     }
   });
 
-  it('draws one mark per data row (bars) and per point', async () => {
-    const [growth, plugins] = buildCharts(FIXTURE);
+  it('draws one mark per data row: bars, run dots, growth dots', async () => {
+    const [growth, plugins, workers] = buildCharts(FIXTURE);
+    const workersSvg = await renderSvg(workers!.spec);
+    expect(workersSvg.match(/aria-roledescription="bar"/g)).toHaveLength(workersBars(FIXTURE).length);
+    expect(workersSvg.match(/aria-roledescription="point"/g)).toHaveLength(workersRuns(FIXTURE).length);
     const pluginSvg = await renderSvg(plugins!.spec);
     // each bar is one SVG element described as a bar
     expect(pluginSvg.match(/aria-roledescription="bar"/g)).toHaveLength(pluginBars(FIXTURE).length);

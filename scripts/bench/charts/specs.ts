@@ -14,6 +14,18 @@ export interface BenchResults {
   readonly options?: { readonly runs?: number; readonly pods?: number; readonly reps?: number; readonly growth?: number; readonly quick?: boolean };
   readonly rows?: readonly ResultRow[];
   readonly growth?: { readonly pods: number; readonly sides: Readonly<Record<string, { readonly addMs: readonly (number | null)[] }>> };
+  readonly workers?: {
+    readonly runs: readonly {
+      readonly side: string;
+      readonly workers: number;
+      readonly rep: number;
+      readonly pods: number;
+      readonly addWallMs: number;
+      readonly delWallMs: number;
+      readonly addFailures: number;
+      readonly delFailures: number;
+    }[];
+  };
 }
 
 export interface ResultRow {
@@ -222,9 +234,35 @@ export function workersBars(results: BenchResults): WorkersBar[] {
   return out;
 }
 
+/** One repetition of the workers workload, as pods per second. */
+export interface WorkersRun {
+  readonly workers: number;
+  readonly verb: 'ADD' | 'DEL';
+  readonly side: string;
+  readonly rep: number;
+  readonly podsPerSecond: number;
+}
+
+/** Each repetition's pods per second (the bars are their medians), runs with failures left out as the medians leave them out. */
+export function workersRuns(results: BenchResults): WorkersRun[] {
+  const out: WorkersRun[] = [];
+  for (const r of results.workers?.runs ?? []) {
+    for (const [verb, wall, failures] of [
+      ['ADD', r.addWallMs, r.addFailures],
+      ['DEL', r.delWallMs, r.delFailures],
+    ] as const) {
+      if (failures > 0 || !(wall > 0)) continue;
+      out.push({ workers: r.workers, verb, side: sideLabel(r.side, results), rep: r.rep, podsPerSecond: Math.round(((r.pods * 1000) / wall) * 100) / 100 });
+    }
+  }
+  return out;
+}
+
 function workersChart(results: BenchResults): Chart | undefined {
-  const values = workersBars(results);
-  if (values.length === 0) return undefined;
+  const bars = workersBars(results);
+  if (bars.length === 0) return undefined;
+  // one data set for both layers (a facet needs its data at the top), told apart by `kind`
+  const values = [...bars.map((b) => ({ kind: 'median', ...b })), ...workersRuns(results).map((r) => ({ kind: 'run', ...r }))];
   const first = (results.rows ?? []).find((r) => r.group === 'workers' && WORKERS_ROW.test(r.workload));
   const pods = first ? Number(WORKERS_ROW.exec(first.workload)?.groups?.pods) : results.options?.pods;
   const reps = results.options?.reps;
@@ -235,20 +273,34 @@ function workersChart(results: BenchResults): Chart | undefined {
     title,
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      title: { text: title, subtitle: [`pods per second = 1000 / (wall time / pods)${reps ? `, median of ${reps} runs` : ''}`, 'higher is better', runCaption(results)] },
-      data: { values: values as unknown as Record<string, unknown>[] },
+      title: {
+        text: title,
+        subtitle: [`pods per second = 1000 / (wall time / pods); higher is better`, `bars: median${reps ? ` of ${reps} runs` : ''}; dots: each run`, runCaption(results)],
+      },
+      data: { values },
       facet: { column: { field: 'verb', type: 'nominal', title: null, sort: ['ADD', 'DEL'], header: { labelFontSize: 13, labelFontWeight: 'bold' } } },
       spec: {
         width: { step: 70 },
         height: 260,
-        mark: { type: 'bar' },
         encoding: {
           x: { field: 'workers', type: 'ordinal', title: 'workers', axis: { labelAngle: 0 } },
           xOffset: { field: 'side', type: 'nominal', scale: { domain } },
           y: { field: 'podsPerSecond', type: 'quantitative', title: 'pods per second' },
-          color: { field: 'side', type: 'nominal', title: null, scale: { domain }, legend: LEGEND },
-          tooltip: [{ field: 'workers' }, { field: 'side' }, { field: 'podsPerSecond', format: '.2f' }, { field: 'msPerPod', format: '.1f' }],
         },
+        layer: [
+          {
+            transform: [{ filter: "datum.kind === 'median'" }],
+            mark: { type: 'bar' },
+            encoding: {
+              color: { field: 'side', type: 'nominal', title: null, scale: { domain }, legend: LEGEND },
+              tooltip: [{ field: 'workers' }, { field: 'side' }, { field: 'podsPerSecond', format: '.2f' }, { field: 'msPerPod', format: '.1f' }],
+            },
+          },
+          {
+            transform: [{ filter: "datum.kind === 'run'" }],
+            mark: { type: 'point', filled: true, size: 22, color: '#222', opacity: 0.8 },
+          },
+        ],
       },
       resolve: { scale: { y: 'shared' } },
     },
