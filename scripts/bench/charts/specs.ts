@@ -111,7 +111,7 @@ function growthChart(results: BenchResults): Chart | undefined {
   const title = 'Pod ADD latency against the pods already on the node';
   // the legend's symbols at full opacity: the dots' faintness made them hard to tell apart
   const color = { field: 'side', type: 'nominal', title: null, scale: { domain }, legend: { ...LEGEND, symbolOpacity: 1 } } as const;
-  const x = { field: 'podsOnNode', type: 'quantitative', title: 'pods already on the node' } as const;
+  const x = { field: 'podsOnNode', type: 'quantitative', title: 'pods already on the node', scale: { nice: false } } as const;
   return {
     name: 'pod-add-vs-pods-on-node',
     title,
@@ -188,7 +188,7 @@ function pluginChart(results: BenchResults): Chart | undefined {
         height: { step: 11 },
         mark: { type: 'bar' },
         encoding: {
-          y: { field: 'plugin', type: 'nominal', sort: order, title: null },
+          y: { field: 'plugin', type: 'nominal', sort: order, title: null, axis: { labelLimit: 300 } },
           yOffset: { field: 'side', type: 'nominal', scale: { domain } },
           x: { field: 'ms', type: 'quantitative', title: 'median exec, ms' },
           color: { field: 'side', type: 'nominal', title: null, scale: { domain }, legend: LEGEND },
