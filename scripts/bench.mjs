@@ -36,7 +36,7 @@
 //                   as results.json, so the charts sit next to the figures they show
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -96,16 +96,20 @@ async function renderCharts(results, outDir) {
   await build({ entryPoints: [join(root, 'scripts', 'bench', 'charts', 'render.ts')], outfile: out, bundle: true, platform: 'node', target: 'node20', format: 'esm', packages: 'external', logLevel: 'warning' });
   const { renderCharts: render } = await import(pathToFileURL(out).href);
   const written = await render(results, outDir);
-  mkdirSync(outDir, { recursive: true });
   const copy = join(outDir, 'results.json');
-  if (!existsSync(copy) || realpathSync(copy) !== realpathSync(results)) copyFileSync(results, copy);
+  if (written.length && (!existsSync(copy) || realpathSync(copy) !== realpathSync(results))) copyFileSync(results, copy);
   const rel = (f) => relative(process.cwd(), f) || '.';
   say(`charts from ${rel(results)}: ${written.map(rel).join(', ') || 'none (no group with chart data in it)'}${written.length ? `; the results next to them as ${rel(copy)}` : ''}`);
 }
 
 if (mode === 'charts') {
   ensureNpmDeps();
-  await renderCharts(resultsFile, chartsDir);
+  try {
+    await renderCharts(resultsFile, chartsDir);
+  } catch (e) {
+    console.error(`npm run bench --charts: ${e instanceof Error ? e.message : e}`);
+    process.exit(1);
+  }
   process.exit(0);
 }
 let stormOptions;
