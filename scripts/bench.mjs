@@ -26,11 +26,20 @@
 //   --pods N        storm: pods (default 1000)      --workers W   (storm 8, soak 1)
 //   --cycles N      soak: cycles (default 10000)    --backend iptables|nftables (default both)
 //   --plugins DIR   storm: also run DIR's plugins on iptables, side by side (e.g. /usr/lib/cni)
+//
+// Charts (scripts/bench/charts/, bundled to .bench/charts.mjs): after a comparison run, SVGs of
+// pod ADD latency against the pods on the node (growth), per-plugin ADD/DEL and throughput by
+// workers, rendered from .bench/results.json into .bench/charts/. Without running anything:
+//   --charts        re-render from an existing results file (no root needed)
+//   --results FILE  the results file (default .bench/results.json)
+//   --out DIR       where the SVGs go (default .bench/charts); the results file is copied there
+//                   as results.json, so the charts sit next to the figures they show
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, lstatSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ensureBuilt, ensureNpmDeps, ensureSystemPackages, isRoot, root, say } from './setup.mjs';
 
 const GROUPS = ['size', 'cold', 'plugins', 'pod', 'rss', 'workers', 'growth'];
@@ -47,21 +56,64 @@ function num(flag, dflt) {
 function usage(msg) {
   console.error(
     `npm run bench: ${msg}\nflags: --runs N --pods N --reps N --growth N --only ${GROUPS.join('|')}|plugins:NAME,... --quick\n` +
-      '   or: --storm [--pods N --workers W --backend B --plugins DIR]   --soak [--cycles N --workers W --backend B]',
+      '   or: --storm [--pods N --workers W --backend B --plugins DIR]   --soak [--cycles N --workers W --backend B]\n' +
+      '   or: --charts [--results FILE --out DIR]',
   );
   process.exit(2);
 }
-const MODES = ['--storm', '--soak'];
+const MODES = ['--storm', '--soak', '--charts'];
 const mode = MODES.find(has)?.slice(2);
 const SWITCHES = new Set(['--quick', ...MODES]);
-const known = new Set(mode ? ['--pods', '--workers', '--cycles', '--backend', '--plugins', ...MODES] : ['--runs', '--pods', '--reps', '--growth', '--only', '--quick']);
+const KNOWN = {
+  comparison: ['--runs', '--pods', '--reps', '--growth', '--only', '--quick'],
+  storm: ['--pods', '--workers', '--cycles', '--backend', '--plugins', '--storm', '--soak'],
+  charts: ['--charts', '--results', '--out'],
+};
+const known = new Set(mode === 'charts' ? KNOWN.charts : mode ? KNOWN.storm : KNOWN.comparison);
 for (let i = 0; i < args.length; i++) {
   if (!known.has(args[i])) usage(`unknown argument ${args[i]}${mode ? ` with --${mode}` : ''}`);
   if (!SWITCHES.has(args[i])) i++;
 }
-if (has('--storm') && has('--soak')) usage('--storm or --soak, not both');
+if (MODES.filter(has).length > 1) usage('one of --storm, --soak, --charts');
+function path(flag, dflt) {
+  if (!has(flag)) return dflt;
+  const v = args[args.indexOf(flag) + 1];
+  if (!v || v.startsWith('--')) usage(`${flag} needs a path`);
+  return resolve(v);
+}
+const resultsFile = path('--results', join(root, '.bench', 'results.json'));
+const chartsDir = path('--out', join(root, '.bench', 'charts'));
+
+/**
+ * Bundles the chart modules (TypeScript) to .bench/charts.mjs, vega and vega-lite left as
+ * imports of node_modules, and renders `results` into `outDir`; copies the results file there
+ * (as results.json) unless it already is that file.
+ */
+async function renderCharts(results, outDir) {
+  if (!existsSync(results)) throw new Error(`no results file ${results}: run npm run bench first, or give --results FILE`);
+  const { build } = await import('esbuild');
+  const out = join(root, '.bench', 'charts.mjs');
+  await build({ entryPoints: [join(root, 'scripts', 'bench', 'charts', 'render.ts')], outfile: out, bundle: true, platform: 'node', target: 'node20', format: 'esm', packages: 'external', logLevel: 'warning' });
+  const { renderCharts: render } = await import(pathToFileURL(out).href);
+  const written = await render(results, outDir);
+  const copy = join(outDir, 'results.json');
+  if (written.length && (!existsSync(copy) || realpathSync(copy) !== realpathSync(results))) copyFileSync(results, copy);
+  const rel = (f) => relative(process.cwd(), f) || '.';
+  say(`charts from ${rel(results)}: ${written.map(rel).join(', ') || 'none (no group with chart data in it)'}${written.length ? `; the results next to them as ${rel(copy)}` : ''}`);
+}
+
+if (mode === 'charts') {
+  ensureNpmDeps();
+  try {
+    await renderCharts(resultsFile, chartsDir);
+  } catch (e) {
+    console.error(`npm run bench --charts: ${e instanceof Error ? e.message : e}`);
+    process.exit(1);
+  }
+  process.exit(0);
+}
 let stormOptions;
-if (mode) {
+if (mode === 'storm' || mode === 'soak') {
   const backends = has('--backend') ? [args[args.indexOf('--backend') + 1]] : ['iptables', 'nftables'];
   if (!backends.every((b) => b === 'iptables' || b === 'nftables')) usage('--backend takes iptables or nftables');
   const storm = {
@@ -245,5 +297,14 @@ try {
   code = await new Promise((resolve) => child.on('exit', (c, sig) => resolve(c ?? (sig ? 130 : 1))));
 } finally {
   code = sweep(code);
+}
+// The driver writes the results file also when it found problems (exit 3): draw those too.
+if (!interrupted && (code === 0 || code === 3) && existsSync(resultsFile)) {
+  try {
+    await renderCharts(resultsFile, chartsDir);
+  } catch (e) {
+    console.error(`charts: ${e instanceof Error ? e.message : e}`);
+    code = code || 1;
+  }
 }
 process.exit(interrupted ? 130 : code);
