@@ -87,7 +87,7 @@ export function podAddress(result: AnyResult, prefix: string): string | undefine
 export interface NodeState {
   readonly clean: boolean;
   readonly veths: readonly string[];
-  /** CNI- chains other than the shared CNI-HOSTPORT-* (iptables and ip6tables, every table). */
+  /** CNI- chains other than the shared ones (SHARED_CHAIN), iptables and ip6tables, every table. */
   readonly podChains: readonly string[];
   readonly natRules: number;
   readonly ipamFiles: readonly string[];
@@ -101,6 +101,13 @@ export function natRuleCount(side: Side): number {
   return out.split('\n').filter((l) => l.startsWith('-A ')).length;
 }
 
+/**
+ * Chains every pod of a network shares, which stay (empty of pod rules) after the last DEL with
+ * ours and with Go's alike: portmap's CNI-HOSTPORT-*, the firewall plugin's CNI-FORWARD and
+ * CNI-ADMIN, and the isolation stages. Per-pod chains (CNI-<hash>, CNI-DN-/SN-) must be gone.
+ */
+const SHARED_CHAIN = /^CNI-(HOSTPORT-|FORWARD |ADMIN |ISOLATION-STAGE-)/;
+
 /** Inspects the node namespace and the side's state directories after a DEL of every pod. */
 export function nodeState(side: Side): NodeState {
   const veths = (spawnSync('ip', ['-n', side.nodeNs, '-o', 'link', 'show', 'type', 'veth'], { encoding: 'utf8' }).stdout ?? '')
@@ -113,7 +120,7 @@ export function nodeState(side: Side): NodeState {
   ]);
   const podChains = saves
     .flatMap((text) => text.split('\n'))
-    .filter((l) => l.startsWith(':CNI-') && !l.startsWith(':CNI-HOSTPORT-'))
+    .filter((l) => l.startsWith(':CNI-') && !SHARED_CHAIN.test(l.slice(1)))
     .map((l) => l.slice(1).split(' ')[0] as string);
   const natRules = (saves[0] ?? '').split('*').find((t) => t.startsWith('nat'))?.split('\n').filter((l) => l.startsWith('-A ')).length ?? 0;
   const ipamFiles = files(join(side.dirs.ipam, side.podnet.name)).filter((f) => !IPAM_KEPT.has(f) && !f.startsWith('last_reserved_ip.'));
