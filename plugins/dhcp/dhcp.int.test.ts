@@ -226,19 +226,38 @@ describe.skipIf(!isRoot() || !haveBusybox)('dhcp: leases from a real DHCP server
   }, 60_000);
 });
 
-describe.skipIf(!isRoot() || !hasGoPlugin('dhcp'))("dhcp: ours and Debian's Go daemon refuse each other's plugin with a readable error", () => {
-  let node: TestNamespace;
-  let dir: string;
+/** A node namespace and a temporary directory for one describe block, removed with every process started there. */
+function useDaemonNode(name: string): { readonly node: TestNamespace; readonly dir: string; readonly procs: Proc[] } {
+  let node: TestNamespace | undefined;
+  let dir: string | undefined;
   const procs: Proc[] = [];
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), `cnits-${name}-`));
+    node = createNamespace(name);
+  });
   afterAll(async () => {
     for (const p of procs) await stop(p);
     removeAllNamespaces();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
+  return {
+    get node() {
+      if (node === undefined) throw new Error('useDaemonNode: used outside a test');
+      return node;
+    },
+    get dir() {
+      if (dir === undefined) throw new Error('useDaemonNode: used outside a test');
+      return dir;
+    },
+    procs,
+  };
+}
+
+describe.skipIf(!isRoot() || !hasGoPlugin('dhcp'))("dhcp: ours and Debian's Go daemon refuse each other's plugin with a readable error", () => {
+  const sandbox = useDaemonNode('dhcpx');
 
   it('our plugin at a Go daemon: code 11 naming it; Go plugin at ours: an HTTP refusal naming cni-ts', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'cnits-dhcpx-'));
-    node = createNamespace('dhcpx');
+    const { node, dir, procs } = sandbox;
     const goDaemon = start(node, [join(GO_PLUGIN_DIR, 'dhcp'), 'daemon', '-socketpath', join(dir, 'go.sock')]);
     const ours = start(node, [DHCP, 'daemon', '-socketpath', join(dir, 'ts.sock'), '-statedir', join(dir, 'state')]);
     procs.push(goDaemon, ours);
@@ -260,18 +279,10 @@ describe.skipIf(!isRoot() || !existsSync(SOCKET_ACTIVATE))('dhcp: the daemon sta
   // systemd-socket-activate is systemd's own launcher for testing .socket units: it binds the
   // socket, waits for the first connection, then execs the daemon with it as fd 3, LISTEN_FDS=1
   // and LISTEN_PID, as systemd does. The plugin's first request is what starts the daemon.
-  let node: TestNamespace;
-  let dir: string;
-  const procs: Proc[] = [];
-  afterAll(async () => {
-    for (const p of procs) await stop(p);
-    removeAllNamespaces();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const sandbox = useDaemonNode('dhcpa');
 
   it("serves on the socket systemd passed, and leaves it in place on SIGTERM (it is systemd's)", async () => {
-    dir = mkdtempSync(join(tmpdir(), 'cnits-dhcpa-'));
-    node = createNamespace('dhcpa');
+    const { node, dir, procs } = sandbox;
     const socket = join(dir, 'activated.sock');
     // a -socketpath elsewhere shows that the passed socket wins over the flag
     const launcher = start(node, [SOCKET_ACTIVATE, '-l', socket, DHCP, 'daemon', '-socketpath', join(dir, 'unused.sock'), '-statedir', join(dir, 'state')]);
@@ -296,6 +307,7 @@ describe.skipIf(!isRoot() || !existsSync(SOCKET_ACTIVATE))('dhcp: the daemon sta
   }, 30_000);
 
   it('refuses more than one passed socket with a message naming the .socket unit', async () => {
+    const { node, dir, procs } = sandbox;
     const a = join(dir, 'a.sock');
     const launcher = start(node, [SOCKET_ACTIVATE, '-l', a, '-l', join(dir, 'b.sock'), DHCP, 'daemon', '-statedir', join(dir, 'state2')]);
     procs.push(launcher);
