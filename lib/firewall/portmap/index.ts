@@ -51,6 +51,7 @@ export {
   nftMissing as nftPortmapMissing,
   nftOwnerComment as nftPortmapOwnerComment,
   nftOwnerKey as nftPortmapOwnerKey,
+  legacyNftOwnerComment as nftPortmapLegacyOwnerComment,
   nftSetupFast as nftPortmapSetupFast,
   nftSetupWithBase as nftPortmapSetupWithBase,
   ownedRules as nftPortmapOwnedRules,
