@@ -155,9 +155,9 @@ describe.skipIf(!isRoot()).each(['iptables', 'nftables'] as const)('portmap plug
     return text.split('\n').filter((l) => needles.some((n) => (typeof n === 'string' ? l.includes(n) : n.test(l))));
   }
 
-  /** What identifies a pod's rules: its DNAT chain (iptables) or the id in its rule comments (nftables). */
+  /** What identifies a pod's rules: its DNAT chain (iptables) or its container ID as the rule comment (nftables, as Go's). */
   function ownMarker(list: NetworkConfigList, pod: TestNamespace): string {
-    return backend === 'iptables' ? portmapDnatChainName(list.name, pod.name) : `id: ${pod.name}`;
+    return backend === 'iptables' ? portmapDnatChainName(list.name, pod.name) : `comment "${pod.name}"`;
   }
 
   beforeAll(() => {
@@ -351,7 +351,7 @@ describe.skipIf(!isRoot()).each(['iptables', 'nftables'] as const)('portmap plug
         const listing = JSON.parse(node.ns.exec(['nft', '-j', 'list', 'ruleset'])) as { nftables: { rule?: Record<string, any> }[] };
         const rule = listing.nftables
           .map((x) => x.rule)
-          .find((r) => r && String(r.comment ?? '').includes(`id: ${b.pod.name}`) && JSON.stringify(r.expr).includes('"dnat"'));
+          .find((r) => r && r.comment === b.pod.name && JSON.stringify(r.expr).includes('"dnat"'));
         expect(rule).toBeDefined();
         node.ns.exec(['nft', 'delete', 'rule', rule!.family, rule!.table, rule!.chain, 'handle', String(rule!.handle)]);
       }

@@ -33,7 +33,7 @@ describe.skipIf(!isRoot()).each(['iptables', 'nftables'] as const)('portmap with
   const call = (command: 'ADD' | 'DEL', containerId: string, cfg: object = config(containerId)) =>
     runOurPlugin('portmap', { command, config: cfg, containerId, netns: pod.path, ifname: 'eth0', node: node.ns });
   const rules = (): string => (backend === 'iptables' ? node.ns.exec(['iptables-save', '-t', 'nat']) : node.ns.exec(['nft', 'list', 'ruleset']));
-  const marker = (containerId: string) => (backend === 'iptables' ? portmapDnatChainName(network, containerId) : `id: ${containerId}`);
+  const marker = (containerId: string, net = network) => (backend === 'iptables' ? portmapDnatChainName(net, containerId) : `comment "${containerId}"`);
 
   it('replaces a symlink planted where ADD records, without writing through it, and DEL cleans up', async () => {
     const id = `${network}-link`;
@@ -80,5 +80,36 @@ describe.skipIf(!isRoot()).each(['iptables', 'nftables'] as const)('portmap with
     expect(JSON.parse(readFileSync(record, 'utf8'))).toMatchObject({ backend, spec: { containerId: id } });
     expect((await call('DEL', id)).code).toBe(0);
     expect(rules()).not.toContain(marker(id));
+  });
+
+  it('GC removes the rules of recorded attachments that are not valid, and their records; the valid one and another network keep theirs', async () => {
+    const keep = `${network}-gckeep`;
+    const stale = `${network}-gcstale`;
+    const otherNet = `${network}x`;
+    const other = `${network}-gcother`;
+    const addOn = (id: string, name: string, ip: string) => {
+      const c = config(id);
+      return call('ADD', id, { ...c, name, prevResult: { ...c.prevResult, ips: [{ address: ip, interface: 0 }] } });
+    };
+    expect((await addOn(keep, network, '10.125.0.6/24')).code).toBe(0);
+    expect((await addOn(stale, network, '10.125.0.7/24')).code).toBe(0);
+    expect((await addOn(other, otherNet, '10.125.0.8/24')).code).toBe(0);
+    for (const [id, net] of [[keep, network], [stale, network], [other, otherNet]]) expect(rules()).toContain(marker(id!, net));
+    const gc = await runOurPlugin('portmap', {
+      command: 'GC',
+      config: { cniVersion: '1.1.0', name: network, type: 'portmap', backend, stateDir: stateDir(), 'cni.dev/valid-attachments': [{ containerID: keep, ifname: 'eth0' }] },
+      node: node.ns,
+    });
+    expect(gc.code, gc.stdout + gc.stderr).toBe(0);
+    expect(rules()).not.toContain(marker(stale));
+    expect(rules()).not.toContain('10.125.0.7');
+    expect(existsSync(join(stateDir(), network, `${stale}:eth0`))).toBe(false);
+    expect(rules()).toContain(marker(keep));
+    expect(rules()).toContain(marker(other, otherNet));
+    expect((await call('DEL', keep)).code).toBe(0);
+    const delOther = config(other);
+    expect((await call('DEL', other, { ...delOther, name: otherNet })).code).toBe(0);
+    expect(rules()).not.toContain(marker(keep));
+    expect(rules()).not.toContain(marker(other, otherNet));
   });
 });

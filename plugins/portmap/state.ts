@@ -70,6 +70,20 @@ export function removeStateAndLeftovers(stateDir: string, owner: Owner, report: 
   removeRecordAndLeftovers(stateDir, owner, report);
 }
 
+/**
+ * The recorded specs of the network's attachments that `valid` does not list (GC): what their
+ * ADDs installed, with the backend each used. Damaged records are reported and skipped: their
+ * rules can then be found only by a layout that names the network.
+ */
+export function staleRecordedSpecs(stateDir: string, network: string, valid: readonly Attachment[], report: Report = toStderr): Array<{ backend: BackendName; spec: PortmapSpec }> {
+  const out: Array<{ backend: BackendName; spec: PortmapSpec }> = [];
+  for (const owner of recordedAttachments(stateDir, network, valid, report).stale) {
+    const loaded = loadState(stateDir, owner, report);
+    if (loaded.kind === 'recorded') out.push({ backend: loaded.backend, spec: loaded.spec });
+  }
+  return out;
+}
+
 /** Forgets every attachment of the network but the valid ones (GC); damaged records go too. */
 export function removeStatesExcept(stateDir: string, network: string, valid: readonly Attachment[], report: Report = toStderr): void {
   for (const owner of recordedAttachments(stateDir, network, valid, report).stale) removeRecordAndLeftovers(stateDir, owner, report);

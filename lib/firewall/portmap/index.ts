@@ -52,6 +52,7 @@ export {
   nftMissing as nftPortmapMissing,
   nftOwnerComment as nftPortmapOwnerComment,
   nftOwnerKey as nftPortmapOwnerKey,
+  legacyNftOwnerComment as nftPortmapLegacyOwnerComment,
   nftSetupFast as nftPortmapSetupFast,
   nftSetupWithBase as nftPortmapSetupWithBase,
   ownedRules as nftPortmapOwnedRules,

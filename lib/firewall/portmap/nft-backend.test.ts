@@ -3,7 +3,7 @@ import { recordingRunner } from '../../testing/recording-runner.ts';
 import { CommandError } from '../runner.ts';
 import { PortmapCheckError, PortmapInputError } from './errors.ts';
 import { nftablesPortmap } from './nft-backend.ts';
-import { nftOwnerComment, nftSetupFast, nftSetupWithBase } from './nft-plan.ts';
+import { legacyNftOwnerComment, nftSetupFast, nftSetupWithBase } from './nft-plan.ts';
 import { familyViews } from './spec.ts';
 import type { PortmapSpec } from './types.ts';
 import { parseCidr } from '../../addr/index.ts';
@@ -22,7 +22,8 @@ function spec(over: Partial<PortmapSpec> = {}): PortmapSpec {
   };
 }
 
-const OURS = nftOwnerComment(spec());
+/** Rules of our earlier versions carry the hash-keyed comment; today's carry the container ID (as Go's). */
+const OURS = legacyNftOwnerComment(spec());
 const NO_TABLE = { exitCode: 1, stderr: 'Error: No such file or directory\nlist table ip6 cni_hostport\n' };
 
 /** `nft -j list table` output holding the given rules. */
@@ -64,7 +65,7 @@ describe('nftablesPortmap', () => {
         return {
           stdout: listingJson('ip', [
             { chain: 'hostports', handle: 5, comment: OURS },
-            { chain: 'hostports', handle: 6, comment: nftOwnerComment({ ...spec(), ifname: 'net1' }) },
+            { chain: 'hostports', handle: 6, comment: legacyNftOwnerComment({ ...spec(), ifname: 'net1' }) },
             { chain: 'masquerading', handle: 7, comment: OURS },
             { chain: 'hostip_hostports', handle: 8, comment: 'cid1', expr: [{ dnat: { addr: '10.1.0.2', port: 80 } }] },
             { chain: 'hostports', handle: 9, comment: 'cid1', expr: [{ dnat: { addr: '10.9.0.2', port: 80 } }] },
@@ -106,7 +107,7 @@ describe('nftablesPortmap', () => {
   });
 
   it('gc deletes this network’s stale rules in both families and keeps valid attachments', async () => {
-    const keep = nftOwnerComment({ ...spec(), containerId: 'keep' });
+    const keep = legacyNftOwnerComment({ ...spec(), containerId: 'keep' });
     const r = recordingRunner((argv) => {
       if (argv[1] !== '-j') return undefined;
       const fam = argv[5] as 'ip' | 'ip6';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NftListing } from '../nft-json.ts';
 import {
+  legacyNftOwnerComment,
   nftBaseCommands,
   nftContainerRules,
   nftDeleteRules,
@@ -35,6 +36,7 @@ function spec(over: Partial<PortmapSpec> = {}): PortmapSpec {
 
 const KEY = nftOwnerKey(spec());
 const COMMENT = nftOwnerComment(spec());
+const LEGACY = legacyNftOwnerComment(spec());
 
 function listing(rules: Array<{ chain: string; comment?: string; text: string; handle?: number; family?: string }>, chains?: string[]): NftListing {
   return {
@@ -46,24 +48,38 @@ function listing(rules: Array<{ chain: string; comment?: string; text: string; h
 }
 
 describe('nft portmap ownership comments', () => {
-  it('nftOwnerComment starts with a fixed-length key of network, ifname and container ID, then a readable part', () => {
+  it('nftOwnerComment is the container ID alone, the comment Go’s DEL deletes by', () => {
+    expect(COMMENT).toBe(CID);
+    expect(nftOwnerComment({ ...spec(), ifname: 'net1', network: 'other' })).toBe(CID);
+  });
+
+  it('nftOwnerComment falls back to the legacy key comment for an ID nft cannot carry as a comment', () => {
+    const long = { ...spec(), containerId: 'a'.repeat(129) };
+    expect(nftOwnerComment(long)).toBe(legacyNftOwnerComment(long));
+    expect(nftOwnerComment({ ...spec(), containerId: 'a'.repeat(128) })).toBe('a'.repeat(128));
+    const quoted = { ...spec(), containerId: 'a"b' };
+    expect(nftOwnerComment(quoted)).toBe(legacyNftOwnerComment(quoted));
+    expect(nftOwnerComment(quoted)).not.toContain('"');
+  });
+
+  it('legacyNftOwnerComment starts with a fixed-length key of network, ifname and container ID, then a readable part', () => {
     expect(KEY).toMatch(/^[0-9a-f]{16}-[0-9a-f]{16}$/);
     // the readable part is cut at nft's 128 bytes; the key is never cut
-    expect(COMMENT).toBe(`${KEY}, net: cnianchor-podnet, if: eth0, id: ${CID}`.slice(0, 128));
+    expect(LEGACY).toBe(`${KEY}, net: cnianchor-podnet, if: eth0, id: ${CID}`.slice(0, 128));
     expect(nftOwnerKey({ ...spec(), ifname: 'net1' })).not.toBe(KEY);
     expect(nftOwnerKey({ ...spec(), network: 'other' }).slice(0, 16)).not.toBe(KEY.slice(0, 16));
   });
 
-  it('nftOwnerComment fits nft’s 128 bytes and drops quotes', () => {
-    const c = nftOwnerComment({ network: 'n"'.repeat(100), containerId: 'c', ifname: 'eth0' });
+  it('legacyNftOwnerComment fits nft’s 128 bytes and drops quotes', () => {
+    const c = legacyNftOwnerComment({ network: 'n"'.repeat(100), containerId: 'c', ifname: 'eth0' });
     expect(Buffer.byteLength(c)).toBeLessThanOrEqual(128);
     expect(c).not.toContain('"');
   });
 
-  it('ownsRule matches our key, and Go’s container-ID comment only with one of our addresses when they are known', () => {
+  it('ownsRule matches the legacy key, and the container-ID comment (ours and Go’s) only with one of our addresses when they are known', () => {
     const owner = spec();
-    expect(ownsRule({ comment: COMMENT, text: 'x' }, owner, ['10.203.0.2'])).toBe(true);
-    expect(ownsRule({ comment: COMMENT.slice(0, 20), text: 'x' }, owner, undefined)).toBe(false);
+    expect(ownsRule({ comment: LEGACY, text: 'x' }, owner, ['10.203.0.2'])).toBe(true);
+    expect(ownsRule({ comment: LEGACY.slice(0, 20), text: 'x' }, owner, undefined)).toBe(false);
     expect(ownsRule({ comment: `${KEY}, truncated`, text: 'x' }, owner, undefined)).toBe(true);
     const goRule = { comment: CID, text: 'tcp dport == 8081 {"dnat":{"addr":"10.203.0.2","port":80}}' };
     expect(ownsRule(goRule, owner, ['10.203.0.2'])).toBe(true);
@@ -168,11 +184,12 @@ describe('nft portmap listings: owned, stale, missing', () => {
     expect(ownedRules(l, spec(), ['10.203.0.2']).map((r) => r.text)).toEqual(ours.map((r) => r.text));
   });
 
-  it('staleRules picks this network’s rules whose attachment is not valid', () => {
-    const keep = nftOwnerComment({ network: 'cnianchor-podnet', containerId: 'keep', ifname: 'eth0' });
-    const otherNet = nftOwnerComment({ network: 'othernet', containerId: 'gone', ifname: 'eth0' });
-    const l = listing([...ours, { chain: 'hostports', comment: keep, text: 'k' }, { chain: 'hostports', comment: otherNet, text: 'o' }, { chain: 'hostports', comment: CID, text: 'go' }]);
-    expect(staleRules(l, 'cnianchor-podnet', [{ containerId: 'keep', ifname: 'eth0' }]).map((r) => r.comment)).toEqual([COMMENT, COMMENT, COMMENT]);
+  it('staleRules picks this network’s legacy-keyed rules whose attachment is not valid; container-ID comments name no network', () => {
+    const keep = legacyNftOwnerComment({ network: 'cnianchor-podnet', containerId: 'keep', ifname: 'eth0' });
+    const otherNet = legacyNftOwnerComment({ network: 'othernet', containerId: 'gone', ifname: 'eth0' });
+    const legacy = ours.map((r) => ({ ...r, comment: LEGACY }));
+    const l = listing([...legacy, ...ours, { chain: 'hostports', comment: keep, text: 'k' }, { chain: 'hostports', comment: otherNet, text: 'o' }]);
+    expect(staleRules(l, 'cnianchor-podnet', [{ containerId: 'keep', ifname: 'eth0' }]).map((r) => r.comment)).toEqual([LEGACY, LEGACY, LEGACY]);
     expect(staleRules(l, 'cnianchor-podnet', [{ containerId: CID, ifname: 'eth0' }, { containerId: 'keep', ifname: 'eth0' }])).toEqual([]);
   });
 

@@ -8,8 +8,12 @@ import type { Attachment, Owner } from '../../core/index.ts';
 
 // The Go nftables portmap layout (tables `ip cni_hostport` / `ip6 cni_hostport`), without its
 // quirks: conditions sit on each attachment's own rules, so the shared dispatch chains are
-// written once (when the table is created) and never flushed by an ordinary ADD; rules are
-// owned by network + ifname + container ID, not by container ID alone.
+// written once (when the table is created) and never flushed by an ordinary ADD. Rules carry
+// the container ID as their whole comment, as Go's (plugins/meta/portmap/portmap_nftables.go,
+// v1.9.x) do, because Go's DEL deletes exactly the rules whose comment equals the container
+// ID: a node switched in place to the Go plugin still removes ours. Within one container the
+// attachment is told by its addresses (each network and interface has its own).
+// docs/nftables-layouts.md compares the two layouts rule by rule.
 
 /** The table name, in families `ip` and `ip6` (Go's, so either implementation finds the other's). */
 export const NFT_TABLE = 'cni_hostport';
@@ -46,33 +50,51 @@ function fam(family: Family): 'ip' | 'ip6' {
   return family === 4 ? 'ip' : 'ip6';
 }
 
-/** 16 hex chars of sha512(network): the prefix of every comment of that network's rules. */
+/** 16 hex chars of sha512(network): the prefix of every comment our earlier versions wrote. */
 export function nftNetworkHash(network: string): string {
   return sha512Hex(network).slice(0, 16);
 }
 
-/** `<hash(network)>-<hash(ifname:containerID)>`: the fixed-length ownership key at the start of a comment. */
+/**
+ * `<hash(network)>-<hash(ifname:containerID)>`: the fixed-length ownership key at the start of
+ * the comments our earlier versions wrote (and still write when the container ID cannot be a
+ * comment of its own, see nftOwnerComment); DEL and GC still recognise it.
+ */
 export function nftOwnerKey(owner: Owner): string {
   return `${nftNetworkHash(owner.network)}-${sha512Hex(`${owner.ifname}:${owner.containerId}`).slice(0, 16)}`;
 }
 
 /**
- * The comment on an attachment's rules: the ownership key, then a readable description
- * (double quotes and backslashes removed), cut to nft's 128 bytes. Matching uses the key only,
- * so a cut description still matches.
+ * The comment of earlier versions: the ownership key, then a readable description (double
+ * quotes and backslashes removed), cut to nft's 128 bytes.
  */
-export function nftOwnerComment(owner: Owner): string {
+export function legacyNftOwnerComment(owner: Owner): string {
   const strip = (s: string): string => s.replace(/["\\]/g, '');
   const full = `${nftOwnerKey(owner)}, net: ${strip(owner.network)}, if: ${strip(owner.ifname)}, id: ${strip(owner.containerId)}`;
   const bytes = Buffer.from(full, 'utf8');
   return bytes.length <= COMMENT_MAX ? full : bytes.subarray(0, COMMENT_MAX).toString('utf8').replace(/\uFFFD+$/, '');
 }
 
+/** Whether the container ID can be a whole nft comment: at most 128 bytes, nothing nft's quoting cannot carry. */
+function idFitsComment(containerId: string): boolean {
+  return Buffer.byteLength(containerId, 'utf8') <= COMMENT_MAX && !/["\\\n\r]/.test(containerId);
+}
+
 /**
- * Whether a listed rule belongs to the attachment. Ours carry the ownership key. Rules of the
- * Go nft plugin carry only the container ID: they are claimed when they mention one of the
- * attachment's addresses (the same container on another network has another address), or,
- * when teardown does not know the addresses, by container ID alone, as Go's own DEL would.
+ * The comment on an attachment's rules: the container ID alone, which is what Go writes and
+ * what Go's DEL looks for. An ID nft cannot carry as a comment (over 128 bytes, or holding a
+ * quote, backslash or line break; Go's ADD fails for those) gets the legacy comment instead.
+ */
+export function nftOwnerComment(owner: Owner): string {
+  return idFitsComment(owner.containerId) ? owner.containerId : legacyNftOwnerComment(owner);
+}
+
+/**
+ * Whether a listed rule belongs to the attachment. Rules whose comment is the container ID
+ * (ours now, and Go's) are claimed when they mention one of the attachment's addresses (the
+ * same container on another network has another address), or, when teardown does not know
+ * the addresses, by container ID alone, as Go's own DEL does. Rules of earlier versions carry
+ * the ownership key.
  */
 export function ownsRule(rule: Pick<NftListedRule, 'comment' | 'text'>, owner: Owner, addresses: readonly string[] | undefined): boolean {
   const c = rule.comment;
@@ -223,7 +245,12 @@ export function ownedRules(listing: NftListing, owner: Owner, addresses: readonl
   return listing.rules.filter((r) => OWNED_RULE_CHAINS.includes(r.chain) && ownsRule(r, owner, addresses));
 }
 
-/** Rules of `network` whose attachment is not in `valid` (Go's container-ID-only rules are left alone). */
+/**
+ * Rules of `network` whose attachment is not in `valid`, among those carrying the ownership
+ * key (earlier versions, and IDs too long for a comment of their own). A rule commented with
+ * the container ID alone (ours now, and Go's) names no network: the portmap plugin's GC
+ * removes those of stale attachments through their records (plugins/portmap/maintenance.ts).
+ */
 export function staleRules(listing: NftListing, network: string, valid: readonly Attachment[]): NftListedRule[] {
   const prefix = `${nftNetworkHash(network)}-`;
   const keep = new Set(valid.map((a) => nftOwnerKey({ network, ...a })));

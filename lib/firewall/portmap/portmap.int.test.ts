@@ -7,7 +7,7 @@ import { selectBackend } from '../select.ts';
 import { portmap } from './feature.ts';
 import { PortmapCheckError } from './errors.ts';
 import { iptablesFamilyPlan, saveLines } from './iptables-rules.ts';
-import { nftOwnerComment } from './nft-plan.ts';
+import { legacyNftOwnerComment, nftOwnerComment, nftOwnerKey, nftSetupWithBase } from './nft-plan.ts';
 import { familyViews } from './spec.ts';
 import type { PortmapSpec } from './types.ts';
 import type { BackendName } from '../backend.ts';
@@ -62,8 +62,10 @@ describe.skipIf(!isRoot()).each(['iptables', 'nftables'] as const)('portmap %s b
       const chain = portmapDnatChainName(s.network, s.containerId);
       return (await natDump(family)).filter((l) => l.includes(chain));
     }
-    const key = nftOwnerComment(s).slice(0, 33);
-    return (await nftTable(family)).split('\n').filter((l) => l.includes(key));
+    // today's rules carry the container ID as their comment, our earlier versions' the hash key
+    const comment = `comment "${nftOwnerComment(s)}"`;
+    const key = nftOwnerKey(s);
+    return (await nftTable(family)).split('\n').filter((l) => l.includes(comment) || l.includes(key));
   };
 
   beforeAll(async () => {
@@ -137,13 +139,20 @@ describe.skipIf(!isRoot()).each(['iptables', 'nftables'] as const)('portmap %s b
     expect(await owned(s)).toEqual([]);
   });
 
-  it('gc removes only this network’s attachments that are not valid', async () => {
+  it('gc removes only this network’s attachments that are not valid (nftables: those our earlier versions wrote)', async () => {
     const b = selectBackend(portmap, name, runner);
     const keep = pod('keep', 10);
     const stale1 = pod('stale1', 11);
     const stale2 = dual(pod('stale2', 12), 12);
     const other = { ...pod('other', 13), network: 'othernet' };
-    for (const s of [keep, stale1, stale2, other]) await b.setup(s);
+    for (const s of [keep, other]) await b.setup(s);
+    // nftables: only the hash-keyed comments of our earlier versions name the network; today's
+    // container-ID comments are collected by the plugin's GC through its records
+    for (const s of [stale1, stale2]) {
+      if (name === 'iptables') await b.setup(s);
+      else await ns.sh(['nft', '-f', '-'], nftSetupWithBase(s, familyViews(s)).replaceAll(`comment "${s.containerId}"`, `comment "${legacyNftOwnerComment(s)}"`));
+    }
+    expect((await owned(stale2, 6)).length).toBeGreaterThan(0);
     await b.gc('pmnet', [{ containerId: 'keep', ifname: 'eth0' }]);
     await b.check(keep);
     await b.check(other);
