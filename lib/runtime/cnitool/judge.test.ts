@@ -119,6 +119,15 @@ describe('judge', () => {
     expect(kinds(judge(node([n, other], fw), { network: 'third' }))).toEqual(['orphan-iptables-chain']);
   });
 
+  it("judges portmap's nft rules by their bare container-ID comment (Go v1.9's layout), node-wide only", () => {
+    const rule = (handle: number, comment: string) => ({ family: 'ip', table: 'cni_hostport', chain: 'hostports', handle, comment });
+    const fw: FirewallFacts = { iptables: undefined, nft: { chains: [], rules: [rule(1, 'c1'), rule(2, 'gone'), { ...rule(3, 'gone'), table: 'other' }] } };
+    const n = net({ attachments: [att('c1')] });
+    expect(judge(node([n], fw))).toEqual([{ kind: 'orphan-nft-rule', family: 'ip', table: 'cni_hostport', chain: 'hostports', handle: 2, comment: 'gone' }]);
+    // the comment names no network: a network scope cannot tell whose it is
+    expect(judge(node([n], fw), { network: 'net' })).toEqual([]);
+  });
+
   it('an attachment cached for a network with no configuration still explains its state', () => {
     const fw: FirewallFacts = { iptables: { chains: [{ family: 4, table: 'nat', name: masqChainName('old', 'c9') }], rules: [] }, nft: undefined };
     expect(judge(node([net()], fw, [att('c9', { network: 'old' })]))).toEqual([]);

@@ -97,6 +97,7 @@ function hostOf(cidr: string): string {
 interface Explained {
   readonly chains: ReadonlySet<string>;
   readonly nftKeys: ReadonlySet<string>;
+  readonly containerIds: ReadonlySet<string>;
   readonly hostInterfaces: ReadonlySet<string>;
   readonly addresses: ReadonlySet<string>;
 }
@@ -104,6 +105,7 @@ interface Explained {
 function explainedBy(attachments: readonly AttachmentFact[]): Explained {
   const chains = new Set<string>();
   const nftKeys = new Set<string>();
+  const containerIds = new Set<string>();
   const hostInterfaces = new Set<string>();
   const addresses = new Set<string>();
   for (const a of attachments) {
@@ -111,10 +113,11 @@ function explainedBy(attachments: readonly AttachmentFact[]): Explained {
     chains.add(portmapDnatChainName(a.network, a.containerId));
     chains.add(portmapLegacySnatChainName(a.network, a.containerId));
     nftKeys.add(nftMasqInstanceHash(a.network, a.ifname, a.containerId));
+    containerIds.add(a.containerId);
     for (const i of a.hostInterfaces) hostInterfaces.add(i);
     for (const ip of a.addresses) addresses.add(hostOf(ip));
   }
-  return { chains, nftKeys, hostInterfaces, addresses };
+  return { chains, nftKeys, containerIds, hostInterfaces, addresses };
 }
 
 function allAttachments(facts: NodeFacts): AttachmentFact[] {
@@ -176,7 +179,16 @@ function nftFindings(facts: NodeFacts, explained: Explained, scope: JudgeScope):
   const out: Finding[] = [];
   for (const r of nft.rules) {
     const m = NFT_OWNER.exec(r.comment ?? '');
-    if (!m || explained.nftKeys.has(`${m[1]}-${m[2]}`)) continue;
+    if (!m) {
+      // portmap's rules carry the bare container ID (Go v1.9's layout, which ours follows): it
+      // names no network, so like CNI-FORWARD's accepts they are judged node-wide only
+      const id = r.comment;
+      if (scope.network === undefined && r.table === NFT_PORTMAP_TABLE && id && !explained.containerIds.has(id)) {
+        out.push({ kind: 'orphan-nft-rule', family: r.family, table: r.table, chain: r.chain, handle: r.handle, comment: id });
+      }
+      continue;
+    }
+    if (explained.nftKeys.has(`${m[1]}-${m[2]}`)) continue;
     if (networkHash !== undefined && m[1] !== networkHash) continue;
     out.push({ kind: 'orphan-nft-rule', family: r.family, table: r.table, chain: r.chain, handle: r.handle, comment: r.comment as string });
   }
