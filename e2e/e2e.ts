@@ -15,6 +15,7 @@ import { podmanScenario } from './podman.ts';
 import { podmanNetworksScenario } from './podman-networks.ts';
 import { messageOf, Report, StepFailed, type WriteLine } from './report.ts';
 import { buildRootfs } from './rootfs.ts';
+import { runClusterE2e } from './cluster/cluster.ts';
 import { expectNone } from './traces.ts';
 
 // `npm run e2e`: real runtimes from Debian's packages run containers on a plugin directory
@@ -87,6 +88,7 @@ export async function runE2e(argv: readonly string[], write: WriteLine = (line) 
     write(USAGE);
     return 0;
   }
+  if (options.cluster) return runClusterE2e(options, write);
   const started = performance.now();
   const report = new Report(write);
   const say = (line: string): void => write(`==> ${line}`);

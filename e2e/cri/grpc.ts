@@ -54,14 +54,26 @@ export function decodeGrpcMessage(text: string | undefined): string {
   }
 }
 
-/** One HTTP/2 connection to a gRPC server on a unix socket. */
+/**
+ * An HTTP/2 connection to a gRPC server on a unix socket, made on first use and made again
+ * when the previous one failed (the server was not listening yet, or restarted).
+ */
 export class GrpcConnection {
-  readonly #session: http2.ClientHttp2Session;
+  readonly #socketPath: string;
+  #current: http2.ClientHttp2Session | undefined;
 
   constructor(socketPath: string) {
-    this.#session = http2.connect('http://localhost', { createConnection: () => net.connect(socketPath) });
-    // errors surface on the calls; an unhandled 'error' event would end the process
-    this.#session.on('error', () => {});
+    this.#socketPath = socketPath;
+  }
+
+  get #session(): http2.ClientHttp2Session {
+    if (!this.#current || this.#current.destroyed || this.#current.closed) {
+      const session = http2.connect('http://localhost', { createConnection: () => net.connect(this.#socketPath) });
+      // errors surface on the calls; an unhandled 'error' event would end the process
+      session.on('error', () => {});
+      this.#current = session;
+    }
+    return this.#current;
   }
 
   /**
@@ -124,6 +136,7 @@ export class GrpcConnection {
   }
 
   close(): void {
-    this.#session.close();
+    this.#current?.close();
+    this.#current = undefined;
   }
 }
