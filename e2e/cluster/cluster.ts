@@ -32,6 +32,9 @@ import { applyRouting, attachNode, createSwitch, vxlanTxPackets } from './underl
 // pods with several in flight. Everything lives in throwaway namespaces and is removed at the
 // end, also on failure or SIGINT/SIGTERM.
 
+/** The plugins the nodes' conflists name. */
+export const CLUSTER_PLUGINS: readonly string[] = ['bridge', 'host-local', 'portmap', 'firewall', 'bandwidth'];
+
 /** The main pod network's name and bridge on every node. */
 const MAIN = { name: 'cnits-cluster', bridge: 'cni0' } as const;
 const ISOLATED = { name: 'cnits-isolated', bridge: 'cni1' } as const;
@@ -351,7 +354,7 @@ function statesOf(cluster: Cluster): Map<string, NodeState> {
 }
 
 /** Runs the cluster e2e and returns the exit code. */
-export async function runClusterE2e(options: E2eOptions, write: WriteLine): Promise<number> {
+export async function runClusterE2e(options: E2eOptions, write: WriteLine, checkPluginDir: (dir: string, names: readonly string[]) => string): Promise<number> {
   const started = performance.now();
   const report = new Report(write);
   const say = (line: string): void => write(`==> ${line}`);
@@ -383,6 +386,7 @@ export async function runClusterE2e(options: E2eOptions, write: WriteLine): Prom
       const list = options.plugins === '/usr/lib/cni' ? [...E2E_PACKAGES, { pkg: 'containernetworking-plugins', files: ['/usr/lib/cni/bridge'], why: 'the plugins under test' }] : E2E_PACKAGES;
       ensurePackages(say, list);
     });
+    await report.gate(`plugins: ${options.plugins} has ${CLUSTER_PLUGINS.join(', ')}`, () => checkPluginDir(options.plugins, CLUSTER_PLUGINS));
     before = hostSnapshot([cgroupName]);
     cleanup.defer('remove the pods\' cgroup directories', () => {
       for (const dir of existingRuntimeCgroups([cgroupName])) removeCgroupTree(dir);
