@@ -1,3 +1,4 @@
+import { ipv4InSubnet } from '../conflist.ts';
 import type { PodSpec } from '../cri/client.ts';
 import { messageOf } from '../report.ts';
 import type { Cluster } from './cluster.ts';
@@ -39,7 +40,7 @@ export async function runChurn(cluster: Cluster, count: number, parallel: number
   await report.check('churn: 0 duplicate pod IPs, each in its node\'s range', () => {
     const dup = duplicates(pods.map((p) => p.ip));
     if (dup.length) throw new Error(`duplicates: ${dup.slice(0, 5).join(', ')}`);
-    const stray = pods.filter((p) => !p.ip.startsWith(p.node.plan.podCidr.replace(/0\/24$/, '')));
+    const stray = pods.filter((p) => !ipv4InSubnet(p.ip, p.node.plan.podCidr));
     if (stray.length) throw new Error(`outside the node's range: ${stray.slice(0, 3).map((p) => `${p.spec.name}=${p.ip}`).join(', ')}`);
     return `${pods.length} distinct addresses`;
   });

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { E2eOptions } from '../args.ts';
+import { ipv4InSubnet } from '../conflist.ts';
 import { CleanupStack } from '../cleanup.ts';
 import { existingRuntimeCgroups, removeCgroupTree } from '../cgroups.ts';
 import { diffSnapshots, hostSnapshot, type HostSnapshot } from '../host-state.ts';
@@ -83,10 +84,6 @@ function podSpec(cluster: Cluster, node: ClusterNode, name: string, extra: Parti
 
 function mainNetwork(cluster: Cluster, node: NodePlan): PodNetwork {
   return { ...MAIN, subnet: node.podCidr, gateway: node.podGateway, cniVersion: cluster.cniVersion, full: true };
-}
-
-function inRange(ip: string, node: NodePlan): boolean {
-  return ip.startsWith(node.podCidr.replace(/0\/24$/, ''));
 }
 
 /** Runs `script` (probes.ts) in a pod's app container and parses its output. */
@@ -208,8 +205,8 @@ async function startWebPods(cluster: Cluster, live: RunningPod[]): Promise<WebPo
         const pod = await runPod(node, podSpec(cluster, node, name, extra), { app: true, ...(handler ? { handler } : {}) });
         live.push(pod);
         latenciesOf(cluster, node).run.push(pod.runMs);
-        const want = handler ? plan.isolated.cidr : node.plan.podCidr;
-        if (!(handler ? pod.ip.startsWith('10.246.1.') : inRange(pod.ip, node.plan))) throw new Error(`pod IP ${pod.ip} outside ${want}`);
+        const range = handler ? plan.isolated.cidr : node.plan.podCidr;
+        if (!ipv4InSubnet(pod.ip, range)) throw new Error(`pod IP ${pod.ip} outside ${range}`);
         return pod;
       },
       (pod) => `${pod.ip} (sandbox ${pod.sandboxId.slice(0, 12)})`,
@@ -264,7 +261,7 @@ async function isolationChecks(cluster: Cluster, pods: WebPods, live: RunningPod
       const pod = await runPod(n1, podSpec(cluster, n1, 'iso-1'), { app: true, handler: plan.isolated.handler });
       live.push(pod);
       latenciesOf(cluster, n1).run.push(pod.runMs);
-      if (!pod.ip.startsWith('10.246.1.')) throw new Error(`pod IP ${pod.ip} outside ${plan.isolated.cidr}`);
+      if (!ipv4InSubnet(pod.ip, plan.isolated.cidr)) throw new Error(`pod IP ${pod.ip} outside ${plan.isolated.cidr}`);
       return pod;
     },
     (pod) => pod.ip,

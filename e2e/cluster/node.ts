@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { CleanupStack } from '../cleanup.ts';
 import { runtimeEnv } from '../context.ts';
 import { createNodeEnv, type NodeEnv } from '../node-env.ts';
-import { eventually, GiveUp, must, run, sleep, startBackground, tail, type Background } from '../sh.ts';
+import { eventually, GiveUp, must, sleep, startBackground, tail, type Background } from '../sh.ts';
 import { CriClient } from '../cri/client.ts';
 import { CRI_NAMESPACE, criContainerdConfig, NODE_PATHS } from './cri-config.ts';
 import type { NodePlan } from './topology.ts';
@@ -88,9 +88,4 @@ async function stopDaemon(daemon: Background, cri: CriClient): Promise<void> {
 /** The node's conflist directory as seen from here. */
 export function confDirOf(node: { env: NodeEnv }, isolated = false): string {
   return node.env.view(isolated ? NODE_PATHS.isolatedConfDir : NODE_PATHS.confDir);
-}
-
-/** Whether `cmd` exists on this machine. */
-export function hasCommand(cmd: string): boolean {
-  return run(['sh', '-c', `command -v ${cmd}`]).code === 0;
 }

@@ -1,3 +1,5 @@
+import { ipv4InSubnet } from '../conflist.ts';
+
 // The cluster's addresses, all of our choosing and used only inside the run's namespaces: an
 // underlay 192.0.2.0/24 (TEST-NET-1) between the nodes, one pod range 10.244.N.0/24 per node,
 // an overlay link network 10.245.0.0/24 on the VXLAN devices, and on node 1 a second, isolated
@@ -90,5 +92,5 @@ export function vxlanCommands(plan: ClusterPlan, node: NodePlan): string[][] {
 
 /** The node whose pod range holds `ip`, if any (pure). */
 export function nodeOfPodIp(plan: ClusterPlan, ip: string): NodePlan | undefined {
-  return plan.nodes.find((n) => ip.startsWith(n.podCidr.replace(/0\/24$/, '')));
+  return plan.nodes.find((n) => ipv4InSubnet(ip, n.podCidr));
 }
