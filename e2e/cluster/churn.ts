@@ -16,6 +16,8 @@ export interface ChurnHelpers {
   latenciesOf(node: ClusterNode): { run: number[]; stop: number[]; remove: number[] };
   podSpec(node: ClusterNode, name: string): PodSpec;
   cleanCheck(label: string, before: Map<string, NodeState>, pods: readonly RunningPod[]): Promise<boolean>;
+  /** True once the run is being interrupted: no new pod is started. */
+  stopping(): boolean;
 }
 
 /** Runs the churn and its checks; returns nothing, every check reports itself. */
@@ -25,6 +27,7 @@ export async function runChurn(cluster: Cluster, count: number, parallel: number
 
   const t0 = performance.now();
   const created = await pool(items, parallel, async ({ node, name }) => {
+    if (helpers.stopping()) throw new Error('interrupted');
     const pod = await runPod(node, helpers.podSpec(node, name), { app: false });
     helpers.latenciesOf(node).run.push(pod.runMs);
     return pod;

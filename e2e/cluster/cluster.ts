@@ -363,7 +363,9 @@ export async function runClusterE2e(options: E2eOptions, write: WriteLine, check
   const cleanup = new CleanupStack();
   const live: RunningPod[] = [];
   let cluster: Cluster | undefined;
+  let stopping = false;
   const onSignal = (signal: NodeJS.Signals): void => {
+    stopping = true;
     write(`==> ${signal}: cleaning up`);
     void (async () => {
       for (const f of await cleanup.runAll()) report.fail(`cleanup: ${f.label}`, messageOf(f.error));
@@ -403,7 +405,7 @@ export async function runClusterE2e(options: E2eOptions, write: WriteLine, check
     const featurePods = [...live];
     await removeAll(c, live, 'feature pods');
     await cleanCheck(c, 'feature pods', empty, featurePods, [HOST_PORT], false);
-    if (options.churn > 0) await runChurn(c, options.churn, options.churnParallel, statesOf(c), { latenciesOf: (n) => latenciesOf(c, n), podSpec: (n, name) => podSpec(c, n, name), cleanCheck: (label, base, churned) => cleanCheck(c, label, base, churned, [], true) });
+    if (options.churn > 0) await runChurn(c, options.churn, options.churnParallel, statesOf(c), { latenciesOf: (n) => latenciesOf(c, n), podSpec: (n, name) => podSpec(c, n, name), cleanCheck: (label, base, churned) => cleanCheck(c, label, base, churned, [], true), stopping: () => stopping });
   } catch (error) {
     if (!(error instanceof StepFailed)) report.fail('cluster: unexpected error', messageOf(error));
   } finally {
