@@ -9,6 +9,9 @@ describe('parseArgs', () => {
       cniVersion: '1.0.0',
       ipMasq: true,
       keepState: false,
+      cluster: false,
+      churn: 150,
+      churnParallel: 6,
       help: false,
     });
   });
@@ -28,7 +31,15 @@ describe('parseArgs', () => {
     expect(parseArgs(['-h']).help).toBe(true);
   });
 
+  it('reads the cluster options', () => {
+    const o = parseArgs(['--cluster', '--churn', '30', '--churn-parallel=3']);
+    expect([o.cluster, o.churn, o.churnParallel]).toEqual([true, 30, 3]);
+  });
+
   it.each([
+    [['--cluster', '--only', 'podman'], /--cluster and --only/],
+    [['--churn', 'many'], /--churn takes an integer of at least 0/],
+    [['--churn-parallel', '0'], /--churn-parallel takes an integer of at least 1/],
     [['--bogus'], /unknown argument --bogus/],
     [['--plugins'], /--plugins needs a value/],
     [['--only', 'docker'], /--only takes podman or containerd/],

@@ -15,6 +15,7 @@ import { podmanScenario } from './podman.ts';
 import { podmanNetworksScenario } from './podman-networks.ts';
 import { messageOf, Report, StepFailed, type WriteLine } from './report.ts';
 import { buildRootfs } from './rootfs.ts';
+import { runClusterE2e } from './cluster/cluster.ts';
 import { expectNone } from './traces.ts';
 
 // `npm run e2e`: real runtimes from Debian's packages run containers on a plugin directory
@@ -34,9 +35,9 @@ const SCENARIOS: Record<Runtime, readonly { readonly label: string; readonly run
   containerd: [{ label: 'containerd', run: containerdScenario }],
 };
 
-/** Throws naming the plugins that are missing or not executable in `dir`. */
-export function checkPluginDir(dir: string): string {
-  const bad = REQUIRED_PLUGINS.filter((name) => {
+/** Throws naming the plugins (of `names`) that are missing or not executable in `dir`. */
+export function checkPluginDir(dir: string, names: readonly string[] = REQUIRED_PLUGINS): string {
+  const bad = names.filter((name) => {
     try {
       accessSync(join(dir, name), constants.X_OK);
       return false;
@@ -45,7 +46,7 @@ export function checkPluginDir(dir: string): string {
     }
   });
   if (bad.length) throw new Error(`missing or not executable: ${bad.join(', ')}`);
-  return REQUIRED_PLUGINS.join(', ');
+  return names.join(', ');
 }
 
 /** Everything a scenario shares except the report and its own cleanup stack. */
@@ -87,6 +88,7 @@ export async function runE2e(argv: readonly string[], write: WriteLine = (line) 
     write(USAGE);
     return 0;
   }
+  if (options.cluster) return runClusterE2e(options, write, checkPluginDir);
   const started = performance.now();
   const report = new Report(write);
   const say = (line: string): void => write(`==> ${line}`);

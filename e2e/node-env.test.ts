@@ -20,6 +20,13 @@ describe('mountPlan', () => {
     ]);
   });
 
+  it('adds the extra tmpfs mounts (cluster nodes) before any bind', () => {
+    const plan = mountPlan({ ...input, extraTmpfs: ['/var/lib/containerd', '/etc/cni'] });
+    const tmpfs = plan.filter((s) => s.kind === 'tmpfs').map((s) => s.target);
+    expect(tmpfs.slice(-2)).toEqual(['/var/lib/containerd', '/etc/cni']);
+    expect(plan.findIndex((s) => s.kind === 'bind')).toBe(tmpfs.length);
+  });
+
   it('leaves out what the host lacks', () => {
     const { ctrNetDir: _omit, ...rest } = input;
     const targets = mountPlan({ ...rest, hasUsrLibCni: false }).map((s) => s.target);

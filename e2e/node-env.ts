@@ -38,6 +38,8 @@ export interface MountPlanInput {
   readonly ctrNetDir?: string;
   /** Whether /usr/lib/cni exists on the host. */
   readonly hasUsrLibCni: boolean;
+  /** More host paths to cover with a private tmpfs (the cluster nodes' /var/lib/containerd, /etc/cni). */
+  readonly extraTmpfs?: readonly string[];
 }
 
 /**
@@ -45,7 +47,7 @@ export interface MountPlanInput {
  * /usr/lib/cni is hidden, so `--plugins /usr/lib/cni` still works.
  */
 export function mountPlan(input: MountPlanInput): MountStep[] {
-  const steps: MountStep[] = SHADOWED_DIRS.map((target) => ({ kind: 'tmpfs', target }));
+  const steps: MountStep[] = [...SHADOWED_DIRS, ...(input.extraTmpfs ?? [])].map((target) => ({ kind: 'tmpfs', target }));
   steps.push({ kind: 'bind', source: input.optDir, target: '/opt' });
   steps.push({ kind: 'bind', source: input.pluginDir, target: '/opt/cni/bin' });
   if (input.hasUsrLibCni) steps.push({ kind: 'bind', source: input.emptyDir, target: '/usr/lib/cni' });
@@ -87,9 +89,15 @@ export interface NodeEnv {
 export interface NodeEnvOptions {
   readonly stateDir: string;
   readonly pluginDir: string;
-  /** Directory ctr reads as /etc/cni/net.d. */
-  readonly ctrNetDir: string;
+  /** Directory ctr reads as /etc/cni/net.d; none for a node whose /etc/cni is a tmpfs. */
+  readonly ctrNetDir?: string;
   readonly say: (line: string) => void;
+  /** Namespace name prefix. @default 'cnits-e2e' */
+  readonly namePrefix?: string;
+  /** Make the uplink0 pair with NODE_IP (the single-node e2e). @default true */
+  readonly uplink?: boolean;
+  /** See MountPlanInput.extraTmpfs. */
+  readonly extraTmpfs?: readonly string[];
 }
 
 /**
@@ -97,35 +105,38 @@ export interface NodeEnvOptions {
  * @throws Error when a namespace cannot be made or the mount namespace turns out not private.
  */
 export async function createNodeEnv(options: NodeEnvOptions, cleanup: CleanupStack): Promise<NodeEnv> {
-  const name = `cnits-e2e-${randomBytes(4).toString('hex')}`;
+  const name = `${options.namePrefix ?? 'cnits-e2e'}-${randomBytes(4).toString('hex')}`;
   must(['ip', 'netns', 'add', name]);
   cleanup.defer(`delete network namespace ${name}`, () => {
     must(['ip', 'netns', 'del', name]);
   });
   must(['ip', '-n', name, 'link', 'set', 'lo', 'up']);
-  must(['ip', '-n', name, 'link', 'add', 'uplink0', 'type', 'veth', 'peer', 'name', 'uplink0p']);
-  must(['ip', '-n', name, 'addr', 'add', `${NODE_IP}/24`, 'dev', 'uplink0']);
-  must(['ip', '-n', name, 'link', 'set', 'uplink0', 'up']);
-  must(['ip', '-n', name, 'link', 'set', 'uplink0p', 'up']);
+  if (options.uplink ?? true) {
+    must(['ip', '-n', name, 'link', 'add', 'uplink0', 'type', 'veth', 'peer', 'name', 'uplink0p']);
+    must(['ip', '-n', name, 'addr', 'add', `${NODE_IP}/24`, 'dev', 'uplink0']);
+    must(['ip', '-n', name, 'link', 'set', 'uplink0', 'up']);
+    must(['ip', '-n', name, 'link', 'set', 'uplink0p', 'up']);
+  }
 
-  for (const dir of SHADOWED_DIRS) ensureMountpoint(dir, cleanup);
+  for (const dir of [...SHADOWED_DIRS, ...(options.extraTmpfs ?? [])]) ensureMountpoint(dir, cleanup);
   const optDir = `${options.stateDir}/opt`;
   const emptyDir = `${options.stateDir}/empty`;
   mkdirSync(`${optDir}/cni/bin`, { recursive: true });
   mkdirSync(emptyDir, { recursive: true });
-  mkdirSync(options.ctrNetDir, { recursive: true });
+  if (options.ctrNetDir) mkdirSync(options.ctrNetDir, { recursive: true });
   const hasNetD = existsSync('/etc/cni/net.d');
-  if (!hasNetD) options.say('note: /etc/cni/net.d does not exist, so ctr cannot be given a private one');
+  if (!hasNetD && options.ctrNetDir) options.say('note: /etc/cni/net.d does not exist, so ctr cannot be given a private one');
   const script = holderScript(
     mountPlan({
       optDir,
       pluginDir: options.pluginDir,
       emptyDir,
       hasUsrLibCni: existsSync('/usr/lib/cni'),
-      ...(hasNetD ? { ctrNetDir: options.ctrNetDir } : {}),
+      ...(hasNetD && options.ctrNetDir ? { ctrNetDir: options.ctrNetDir } : {}),
+      ...(options.extraTmpfs ? { extraTmpfs: options.extraTmpfs } : {}),
     }),
   );
-  const log = `${options.stateDir}/holder.log`;
+  const log = `${options.stateDir}/holder-${name}.log`;
   const holder = startBackground(
     ['nsenter', `--net=/run/netns/${name}`, 'unshare', '--mount', '--propagation', 'private', 'sh', '-c', script],
     log,
