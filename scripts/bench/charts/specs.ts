@@ -5,6 +5,7 @@
  * `--growth 0`) is left out rather than drawn empty.
  */
 import type { TopLevelSpec } from 'vega-lite';
+import type { PodsRun } from '../workers.ts';
 
 /** The parts of a results file the charts read (scripts/bench/driver.ts writes the whole). */
 export interface BenchResults {
@@ -15,16 +16,7 @@ export interface BenchResults {
   readonly rows?: readonly ResultRow[];
   readonly growth?: { readonly pods: number; readonly sides: Readonly<Record<string, { readonly addMs: readonly (number | null)[] }>> };
   readonly workers?: {
-    readonly runs: readonly {
-      readonly side: string;
-      readonly workers: number;
-      readonly rep: number;
-      readonly pods: number;
-      readonly addWallMs: number;
-      readonly delWallMs: number;
-      readonly addFailures: number;
-      readonly delFailures: number;
-    }[];
+    readonly runs: readonly Pick<PodsRun, 'side' | 'workers' | 'rep' | 'pods' | 'addWallMs' | 'delWallMs' | 'addFailures' | 'delFailures'>[];
   };
 }
 
