@@ -48,7 +48,7 @@ describe('npm run release', () => {
   let name: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'cnits-release-'));
-    // the script's command line, as CI runs it, on the already built directory
+    // the command line of `npm run release`, on the already built directory
     const r = run(process.execPath, [join(root, 'scripts', 'release.mjs'), '--target', TARGET, '--from', DIST_BIN, '--out', join(dir, 'out')], {
       env: { PATH: process.env.PATH ?? SYSTEM_PATH },
     });
